@@ -1,0 +1,23 @@
+"""The reference host: the whole Connect app, ready to run (``make run``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from connect import CallbackReceiver, db, health
+from connect.config import load_settings
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    load_settings(app, config)
+    db.init_app(app)
+    CallbackReceiver(app)
+    app.register_blueprint(health.bp)
+    return app

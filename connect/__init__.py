@@ -1,0 +1,15 @@
+"""Connect: let a web app's users connect their mailboxes.
+
+The public names a host app needs; everything else lives in the module named for what it does.
+"""
+
+from .receiver import CallbackReceiver, sync_completed
+from .webhooks import CallbackVerifier, SyncCallback, sign_callback
+
+__all__ = [
+    "CallbackReceiver",
+    "CallbackVerifier",
+    "SyncCallback",
+    "sign_callback",
+    "sync_completed",
+]

@@ -1,0 +1,158 @@
+"""Settings: the pinned names, their defaults, and how a string from the environment becomes a value.
+
+Every setting can come from an environment variable of the same name or from the mapping the
+host passes to its factory; the mapping wins. Values are parsed once, at start-up, so a typo in
+a deployment fails loudly there instead of on the first request that needs it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+DEVELOPMENT = "development"
+PRODUCTION = "production"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names it and says what is expected."""
+
+
+def _boolean(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected one of 1/0, true/false, yes/no, on/off")
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("expected a positive whole number")
+    return value
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 1 <= value <= 65535:
+        raise ValueError("expected a port number from 1 to 65535")
+    return value
+
+
+def _word_list(raw: str) -> tuple[str, ...]:
+    return tuple(word for word in raw.replace(",", " ").split() if word)
+
+
+def _environment(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {DEVELOPMENT, PRODUCTION}:
+        raise ValueError(f"expected {DEVELOPMENT!r} or {PRODUCTION!r}")
+    return value
+
+
+def _text(raw: str) -> str | None:
+    return raw or None
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    parse: Callable[[str], Any]
+    default: Any = None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("CONNECT_ENV", _environment, PRODUCTION),
+    Setting("SECRET_KEY", _text),
+    Setting("CONNECT_DATABASE", _text),
+    Setting("CONTEXTIO_API_URL", _text),
+    Setting("CONTEXTIO_CONSUMER_KEY", _text),
+    Setting("CONTEXTIO_CONSUMER_SECRET", _text),
+    # Secrets still accepted on incoming callbacks while a consumer secret is being rotated.
+    Setting("CONTEXTIO_CALLBACK_SECRETS", _word_list, ()),
+    Setting("CONTEXTIO_CALLBACK_TOLERANCE", _positive_int, 259200),
+    Setting("GOOGLE_CLIENT_ID", _text),
+    Setting("GOOGLE_CLIENT_SECRET", _text),
+    Setting(
+        "GOOGLE_SERVER_METADATA_URL",
+        _text,
+        "https://accounts.google.com/.well-known/openid-configuration",
+    ),
+    Setting("GMAIL_IMAP_HOST", _text, "imap.gmail.com"),
+    Setting("GMAIL_IMAP_PORT", _port, 993),
+    Setting("CONNECT_ALLOW_PRIVATE_CALLBACKS", _boolean),
+)
+
+
+def load_settings(
+    app: Flask,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> None:
+    """Fill ``app.config`` with every pinned setting, parsed, and the defaults that depend on
+    where the app runs (its instance folder, development or production)."""
+    overrides = dict(overrides or {})
+    for setting in SETTINGS:
+        if setting.name in overrides:
+            value = overrides.pop(setting.name)
+            source = "the app's configuration"
+        elif setting.name in environ:
+            value = environ[setting.name]
+            source = "the environment"
+        else:
+            app.config[setting.name] = setting.default
+            continue
+        if isinstance(value, str):
+            try:
+                value = setting.parse(value)
+            except ValueError as error:
+                raise ConfigError(f"{setting.name} from {source} is not valid: {error}") from None
+        app.config[setting.name] = value
+    app.config.update(overrides)
+
+    development = app.config["CONNECT_ENV"] == DEVELOPMENT
+    if not app.config["SECRET_KEY"]:
+        if not development:
+            raise ConfigError(
+                "SECRET_KEY is required in production: set it in the environment "
+                "(or set CONNECT_ENV=development for a local setup, where one is generated)."
+            )
+        app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
+    if not app.config["CONNECT_DATABASE"]:
+        app.config["CONNECT_DATABASE"] = os.path.join(app.instance_path, "connect.sqlite3")
+    if app.config["CONNECT_ALLOW_PRIVATE_CALLBACKS"] is None:
+        app.config["CONNECT_ALLOW_PRIVATE_CALLBACKS"] = development
+
+
+def development_secret_key(instance_path: str) -> str:
+    """The key kept in the instance folder, made on first use.
+
+    Stored credentials are encrypted under this key, so it must survive restarts and be the
+    same for every process that starts at once (web workers, the sync worker): the file is
+    written aside and linked into place, and whoever links second reads the winner's key.
+    """
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        os.makedirs(instance_path, exist_ok=True)
+        draft = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
+    with open(path) as file:
+        key = file.read().strip()
+    if not key:
+        raise ConfigError(f"{path} is empty: delete it to have a new key generated.")
+    return key

@@ -1,0 +1,166 @@
+"""The callback receiver: ``POST /connect/callbacks/sync`` and ``flask syncs list``.
+
+The sources API calls this endpoint when a source's initial sync completes, and retries until
+it answers 2xx. So the endpoint answers 200 to every genuine delivery, retries included, but
+records each completed sync (and signals the host app) exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import click
+from blinker import Namespace
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask.cli import AppGroup
+
+from . import db
+from .webhooks import MAX_BODY_BYTES, CallbackRejected, CallbackVerifier, MalformedCallback, SyncCallback
+
+logger = logging.getLogger(__name__)
+
+_signals = Namespace()
+
+#: Sent once per completed initial sync, with ``sync`` (a :class:`SyncCallback`), after it is
+#: recorded. Subscribe with ``sync_completed.connect_via(app)``.
+sync_completed = _signals.signal("sync-completed")
+
+EXTENSION = "connect.receiver"
+
+bp = Blueprint("connect_receiver", __name__)
+
+
+class CallbackReceiver:
+    """Flask extension that mounts the receiver on a host app.
+
+    Keyword arguments are shorthand for the settings of the same meaning, for a host that
+    keeps its configuration elsewhere: ``secrets`` for ``CONTEXTIO_CONSUMER_SECRET`` plus
+    ``CONTEXTIO_CALLBACK_SECRETS``, ``database`` for ``CONNECT_DATABASE``, ``tolerance`` for
+    ``CONTEXTIO_CALLBACK_TOLERANCE``.
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        secrets: Iterable[str] | None = None,
+        database: str | None = None,
+        tolerance: int | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        self.secrets = tuple(secrets) if secrets is not None else None
+        self.database = database
+        self.tolerance = tolerance
+        self.max_body_bytes = max_body_bytes
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        if self.database is not None:
+            app.config["CONNECT_DATABASE"] = self.database
+        elif not app.config.get("CONNECT_DATABASE"):
+            app.config["CONNECT_DATABASE"] = os.path.join(app.instance_path, "connect.sqlite3")
+        db.init_app(app)
+
+        secrets = self.secrets
+        if secrets is None:
+            secrets = (
+                app.config.get("CONTEXTIO_CONSUMER_SECRET"),
+                *app.config.get("CONTEXTIO_CALLBACK_SECRETS", ()),
+            )
+        verifier = CallbackVerifier(
+            (secret for secret in secrets if secret),
+            tolerance=self.tolerance or app.config.get("CONTEXTIO_CALLBACK_TOLERANCE", 259200),
+            max_body_bytes=self.max_body_bytes,
+        )
+        if not verifier.secrets:
+            logger.warning(
+                "no callback secret is configured (CONTEXTIO_CONSUMER_SECRET): "
+                "every sync callback will be refused"
+            )
+        app.extensions[EXTENSION] = verifier
+        app.register_blueprint(bp)
+        app.cli.add_command(syncs_cli)
+
+
+@bp.post("/connect/callbacks/sync")
+def receive_sync() -> tuple[Response, int]:
+    verifier: CallbackVerifier = current_app.extensions[EXTENSION]
+    try:
+        sync = verifier.verify(_read_body(verifier.max_body_bytes), request.headers)
+    except CallbackRejected as rejection:
+        logger.warning(
+            "sync callback from %s refused (%d): %s",
+            request.remote_addr,
+            rejection.status,
+            rejection,
+        )
+        return jsonify(type="error", value=str(rejection)), rejection.status
+
+    recorded = db.record_completed_sync(db.get_db(), {**sync.as_dict(), "received_at": int(time.time())})
+    if not recorded:
+        logger.info(
+            "sync callback for account %s source %s repeated; already recorded",
+            sync.account_id,
+            sync.source_label,
+        )
+        return jsonify(status="duplicate"), 200
+
+    logger.info(
+        "initial sync completed: account %s source %s (verified by %s)",
+        sync.account_id,
+        sync.source_label,
+        sync.scheme,
+    )
+    _announce(sync)
+    return jsonify(status="recorded"), 200
+
+
+def _read_body(limit: int) -> bytes:
+    """At most ``limit + 1`` bytes, so an oversized body is refused without reading it all."""
+    if request.content_length is not None and request.content_length > limit:
+        raise MalformedCallback(f"body is larger than {limit} bytes")
+    return request.stream.read(limit + 1)
+
+
+def _announce(sync: SyncCallback) -> None:
+    """Tell the host app. Its handlers' failures are logged, not answered: the sync is
+    recorded, and a 5xx would only make the sender retry into a duplicate."""
+    try:
+        sync_completed.send(current_app._get_current_object(), sync=sync)
+    except Exception:
+        logger.exception("a sync_completed handler failed for account %s", sync.account_id)
+
+
+syncs_cli = AppGroup("syncs", help="Completed initial syncs recorded by the callback receiver.")
+
+
+@syncs_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def list_syncs(as_json: bool) -> None:
+    """List every completed sync, oldest first."""
+    rows = list(db.completed_syncs(db.get_db()))
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("No completed syncs recorded yet.")
+        return
+    for row in rows:
+        click.echo(
+            f"{_iso(row['received_at'])}  account {row['account_id']}  "
+            f"source {row['source_label']}  completed {_iso(row['timestamp'])}  "
+            f"token {row['token']}  ({row['scheme']})"
+        )
+
+
+def _iso(epoch: int) -> str:
+    try:
+        return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return str(epoch)

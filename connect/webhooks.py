@@ -1,0 +1,220 @@
+"""Signing and verifying the "initial sync completed" callback.
+
+Two schemes authenticate the same event. Context.IO's own (the seed): the body carries
+``signature`` = hex HMAC-SHA256 over ``str(timestamp) + token``, keyed with the API client's
+consumer secret. Standard Webhooks: ``webhook-id``, ``webhook-timestamp`` and
+``webhook-signature`` headers over ``id.timestamp.body``, keyed with the same secret's UTF-8
+bytes. The sender uses both; a receiver accepts a request that either one vouches for.
+
+No Flask here: the sync engine signs with this module and the receiver verifies with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+SEED_SCHEME = "contextio"
+STANDARD_SCHEME = "standard-webhooks"
+
+DEFAULT_TOLERANCE = 259200  # three days: longer than the sender retries
+FUTURE_TOLERANCE = 300  # clocks drift; an event from further ahead is forged or broken
+MAX_BODY_BYTES = 16 * 1024
+MAX_FIELD_LENGTH = 512
+
+_HEX_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
+_STANDARD_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+
+
+class CallbackRejected(Exception):
+    """The callback cannot be accepted; ``status`` is the HTTP answer that says why."""
+
+    status = 400
+
+
+class MalformedCallback(CallbackRejected):
+    """Not a callback at all: not JSON, a field missing or of the wrong type, too large."""
+
+    status = 400
+
+
+class UnauthenticCallback(CallbackRejected):
+    """Well formed, but no configured secret vouches for it, or it is stale."""
+
+    status = 401
+
+
+@dataclass(frozen=True)
+class SyncCallback:
+    """A verified callback: which source finished its initial sync, and how we know."""
+
+    account_id: str
+    source_label: str
+    timestamp: int
+    token: str
+    scheme: str
+    webhook_id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def seed_signature(secret: str, timestamp: int, token: str) -> str:
+    message = f"{timestamp}{token}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def sign_callback(
+    secret: str,
+    *,
+    account_id: str,
+    source_label: str,
+    timestamp: int,
+    token: str,
+    webhook_id: str,
+    signed_at: int | None = None,
+) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of one delivery attempt, signed under both schemes.
+
+    ``timestamp`` is when the sync completed and stays fixed across retries; ``signed_at``
+    is when this attempt is sent, which the Standard Webhooks timestamp must be.
+    """
+    body = json.dumps(
+        {
+            "account_id": account_id,
+            "source_label": source_label,
+            "timestamp": timestamp,
+            "token": token,
+            "signature": seed_signature(secret, timestamp, token),
+        }
+    ).encode()
+    signed_at = int(time.time()) if signed_at is None else signed_at
+    signature = Webhook(secret.encode()).sign(
+        webhook_id, datetime.fromtimestamp(signed_at, UTC), body.decode()
+    )
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(signed_at),
+        "webhook-signature": signature,
+    }
+    return body, headers
+
+
+class CallbackVerifier:
+    """Decides whether a request is a genuine, fresh callback, under any configured secret.
+
+    Several secrets may be live at once while one is being rotated out. Every comparison is
+    constant-time; the error raised names the problem without echoing secrets.
+    """
+
+    def __init__(
+        self,
+        secrets: Iterable[str],
+        *,
+        tolerance: int = DEFAULT_TOLERANCE,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.secrets = tuple(dict.fromkeys(secret for secret in secrets if secret))
+        self.tolerance = tolerance
+        self.max_body_bytes = max_body_bytes
+        self.clock = clock
+
+    def verify(self, body: bytes, headers: Mapping[str, str]) -> SyncCallback:
+        if len(body) > self.max_body_bytes:
+            raise MalformedCallback(f"body is larger than {self.max_body_bytes} bytes")
+        fields = parse_callback_body(body)
+        headers = {name.lower(): value for name, value in headers.items()}
+        has_standard_headers = all(headers.get(name) for name in _STANDARD_HEADERS)
+        if fields["signature"] is None and not has_standard_headers:
+            raise UnauthenticCallback("signature is missing")
+
+        webhook_id = None
+        if has_standard_headers and self._standard_signature_matches(body, headers):
+            scheme, webhook_id = STANDARD_SCHEME, headers["webhook-id"]
+        elif fields["signature"] is not None and self._seed_signature_matches(fields):
+            scheme = SEED_SCHEME
+        else:
+            raise UnauthenticCallback("signature does not match")
+
+        now = self.clock()
+        if fields["timestamp"] < now - self.tolerance:
+            raise UnauthenticCallback("timestamp is older than the accepted tolerance")
+        if fields["timestamp"] > now + FUTURE_TOLERANCE:
+            raise UnauthenticCallback("timestamp is in the future")
+
+        return SyncCallback(
+            account_id=fields["account_id"],
+            source_label=fields["source_label"],
+            timestamp=fields["timestamp"],
+            token=fields["token"],
+            scheme=scheme,
+            webhook_id=webhook_id,
+        )
+
+    def _seed_signature_matches(self, fields: Mapping[str, Any]) -> bool:
+        given = fields["signature"]
+        if not _HEX_SIGNATURE.fullmatch(given):
+            return False
+        given = given.lower().encode()
+        return any(
+            hmac.compare_digest(expected.encode(), given)
+            for expected in (
+                seed_signature(secret, fields["timestamp"], fields["token"]) for secret in self.secrets
+            )
+        )
+
+    def _standard_signature_matches(self, body: bytes, headers: Mapping[str, str]) -> bool:
+        for secret in self.secrets:
+            try:
+                Webhook(secret.encode()).verify(body, headers, json_parse=False)
+            except (WebhookVerificationError, ValueError):
+                # ValueError covers what the library does not catch itself: undecodable
+                # bytes, malformed base64, an entry without a version.
+                continue
+            return True
+        return False
+
+
+def parse_callback_body(body: bytes) -> dict[str, Any]:
+    """The body's fields, checked for presence and type; ``signature`` is None when absent."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        raise MalformedCallback("body is not JSON") from None
+    if not isinstance(document, dict):
+        raise MalformedCallback("body is not a JSON object")
+
+    fields: dict[str, Any] = {}
+    for name in ("account_id", "source_label", "token"):
+        fields[name] = _text_field(document, name)
+    timestamp = document.get("timestamp")
+    if timestamp is None:
+        raise MalformedCallback("timestamp is missing")
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool):
+        raise MalformedCallback("timestamp must be a whole number of seconds")
+    fields["timestamp"] = timestamp
+    has_signature = document.get("signature") is not None
+    fields["signature"] = _text_field(document, "signature") if has_signature else None
+    return fields
+
+
+def _text_field(document: Mapping[str, Any], name: str) -> str:
+    value = document.get(name)
+    if value is None:
+        raise MalformedCallback(f"{name} is missing")
+    if not isinstance(value, str):
+        raise MalformedCallback(f"{name} must be a string")
+    if not value or len(value) > MAX_FIELD_LENGTH or not value.isprintable():
+        raise MalformedCallback(f"{name} must be 1 to {MAX_FIELD_LENGTH} printable characters")
+    return value

@@ -1,0 +1,84 @@
+"""Settings come from the environment or the host's mapping, parsed once, with clear errors."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from flask import Flask
+
+from connect.config import ConfigError, load_settings
+
+
+def configured(tmp_path, overrides=None, **environ) -> Flask:
+    app = Flask("host", instance_path=str(tmp_path / "instance"))
+    load_settings(app, overrides, environ=environ)
+    return app
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    with pytest.raises(ConfigError, match="SECRET_KEY is required in production"):
+        configured(tmp_path)
+
+
+def test_development_generates_one_secret_key_and_keeps_it(tmp_path):
+    first = configured(tmp_path, CONNECT_ENV="development").config["SECRET_KEY"]
+    second = configured(tmp_path, CONNECT_ENV="development").config["SECRET_KEY"]
+
+    assert first == second
+    assert len(first) >= 32
+    key_file = tmp_path / "instance" / "secret_key"
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    assert [p.name for p in (tmp_path / "instance").iterdir()] == ["secret_key"]
+
+
+def test_defaults_follow_the_instance_folder_and_environment(tmp_path):
+    development = configured(tmp_path, CONNECT_ENV="development").config
+    production = configured(tmp_path, SECRET_KEY="k").config
+
+    assert development["CONNECT_DATABASE"] == str(tmp_path / "instance" / "connect.sqlite3")
+    assert development["CONNECT_ALLOW_PRIVATE_CALLBACKS"] is True
+    assert production["CONNECT_ALLOW_PRIVATE_CALLBACKS"] is False
+    assert production["CONTEXTIO_CALLBACK_TOLERANCE"] == 259200
+    assert production["GMAIL_IMAP_HOST"] == "imap.gmail.com"
+    assert production["GMAIL_IMAP_PORT"] == 993
+    assert production["GOOGLE_SERVER_METADATA_URL"] == (
+        "https://accounts.google.com/.well-known/openid-configuration"
+    )
+
+
+def test_environment_strings_are_parsed(tmp_path):
+    config = configured(
+        tmp_path,
+        SECRET_KEY="k",
+        CONTEXTIO_CALLBACK_TOLERANCE="600",
+        CONTEXTIO_CALLBACK_SECRETS="new-secret, old-secret",
+        CONNECT_ALLOW_PRIVATE_CALLBACKS="yes",
+        GMAIL_IMAP_PORT="1993",
+    ).config
+    assert config["CONTEXTIO_CALLBACK_TOLERANCE"] == 600
+    assert config["CONTEXTIO_CALLBACK_SECRETS"] == ("new-secret", "old-secret")
+    assert config["CONNECT_ALLOW_PRIVATE_CALLBACKS"] is True
+    assert config["GMAIL_IMAP_PORT"] == 1993
+
+
+def test_the_hosts_mapping_wins_over_the_environment(tmp_path):
+    config = configured(tmp_path, {"SECRET_KEY": "from-mapping", "EXTRA": 1}, SECRET_KEY="from-env").config
+    assert config["SECRET_KEY"] == "from-mapping"
+    assert config["EXTRA"] == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CONTEXTIO_CALLBACK_TOLERANCE", "three days"),
+        ("CONTEXTIO_CALLBACK_TOLERANCE", "0"),
+        ("GMAIL_IMAP_PORT", "70000"),
+        ("CONNECT_ALLOW_PRIVATE_CALLBACKS", "maybe"),
+        ("CONNECT_ENV", "staging"),
+    ],
+)
+def test_a_malformed_setting_is_named(tmp_path, name, value):
+    with pytest.raises(ConfigError, match=name):
+        configured(tmp_path, SECRET_KEY="k", **{name: value})
