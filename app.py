@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from connect import CallbackReceiver, db, health
+from connect.api import SourcesAPI
 from connect.config import load_settings
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -18,6 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_settings(app, config)
     db.init_app(app)
+    SourcesAPI(app)
     CallbackReceiver(app)
     app.register_blueprint(health.bp)
     return app

@@ -71,6 +71,8 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("CONNECT_ENV", _environment, PRODUCTION),
     Setting("SECRET_KEY", _text),
+    # Retired keys that still decrypt stored credentials (and verify sessions) after a rotation.
+    Setting("SECRET_KEY_FALLBACKS", _word_list, ()),
     Setting("CONNECT_DATABASE", _text),
     Setting("CONTEXTIO_API_URL", _text),
     Setting("CONTEXTIO_CONSUMER_KEY", _text),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,12 @@ from flask.testing import FlaskClient
 from standardwebhooks.webhooks import Webhook
 
 from app import create_app
+from connect import clients, db
+from connect.client import SourcesClient
+from connect.clients import ApiClient
+from connect.crypto import Vault
 from connect.webhooks import sign_callback
+from tests.servers import gunicorn
 
 CONSUMER_SECRET = "9fUq3Jx0cD2hL7Rr"
 ROTATED_OUT_SECRET = "an-older-secret-still-accepted"
@@ -100,3 +106,75 @@ def deliver(client: FlaskClient) -> Callable[..., Any]:
         return client.post("/connect/callbacks/sync", data=body, headers=headers or {})
 
     return post
+
+
+# --- the sources API, served by gunicorn on loopback, one per test session ----------------
+
+API_SECRET_KEY = "api-test-secret-key"
+
+
+@dataclass(frozen=True)
+class ApiServer:
+    base_url: str
+    database: str
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/2.0"
+
+    def new_client(self, name: str = "test client") -> ApiClient:
+        """A fresh API client: each test works in a tenant of its own."""
+        database = db.connect(self.database)
+        try:
+            return clients.create_client(database, Vault(API_SECRET_KEY), name)
+        finally:
+            database.close()
+
+
+@pytest.fixture(scope="session")
+def api_server(tmp_path_factory) -> Iterator[ApiServer]:
+    folder = tmp_path_factory.mktemp("api-server")
+    database = str(folder / "connect.sqlite3")
+    environment = {
+        "CONNECT_ENV": "production",
+        "SECRET_KEY": API_SECRET_KEY,
+        "CONNECT_DATABASE": database,
+        "CONNECT_ALLOW_PRIVATE_CALLBACKS": "1",
+    }
+    with gunicorn(environment, folder / "gunicorn.log") as base_url:
+        yield ApiServer(base_url, database)
+
+
+@pytest.fixture
+def api(api_server: ApiServer) -> Iterator[SourcesClient]:
+    """Our own client, signed as a new API client of the session's server."""
+    keys = api_server.new_client()
+    client = SourcesClient(api_server.api_url, keys.consumer_key, keys.consumer_secret)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def other_api(api_server: ApiServer) -> Iterator[SourcesClient]:
+    """A second, unrelated API client of the same server."""
+    keys = api_server.new_client("another client")
+    client = SourcesClient(api_server.api_url, keys.consumer_key, keys.consumer_secret)
+    yield client
+    client.close()
+
+
+def imap_settings(**overrides: Any) -> dict[str, Any]:
+    """A source's parameters without its email, as account creation takes them."""
+    return {
+        "server": "imap.example.com",
+        "username": "alice@example.com",
+        "use_ssl": 1,
+        "port": 993,
+        "type": "IMAP",
+        "password": "correct horse battery staple",
+        **overrides,
+    }
+
+
+def source_parameters(**overrides: Any) -> dict[str, Any]:
+    return {"email": "alice@example.com", **imap_settings(**overrides)}

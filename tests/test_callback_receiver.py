@@ -168,7 +168,11 @@ def test_no_secret_configured_refuses_everything(tmp_path, caplog):
     from app import create_app
     from tests.conftest import app_config
 
-    app = create_app(app_config(tmp_path, CONTEXTIO_CONSUMER_SECRET=None, CONTEXTIO_CALLBACK_SECRETS=()))
+    app = create_app(
+        app_config(
+            tmp_path, CONNECT_ENV="production", CONTEXTIO_CONSUMER_SECRET=None, CONTEXTIO_CALLBACK_SECRETS=()
+        )
+    )
     assert "no callback secret is configured" in caplog.text
     answer = app.test_client().post("/connect/callbacks/sync", data=signed_delivery()[0])
     assert answer.status_code == 401

@@ -1,0 +1,126 @@
+"""The sources API: Context.IO 2.0's ``/2.0`` resources, as a Flask extension.
+
+Importing the resource modules registers their routes on the blueprint.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import click
+from flask import Flask, Response, jsonify, request
+from flask.cli import AppGroup
+from werkzeug.exceptions import HTTPException
+
+from .. import assets, clients, db, hosted
+from ..config import DEVELOPMENT
+from ..crypto import UnreadableSecret, Vault
+from . import accounts, connect_tokens, discovery, oauth_providers  # noqa: F401  (routes)
+from .blueprint import bp
+
+logger = logging.getLogger("connect.api")
+
+DEVELOPMENT_CLIENT_NAME = "connect helper (development)"
+
+
+class SourcesAPI:
+    """Mounts ``/2.0`` and the hosted connect-token page, and adds the ``keys`` and
+    ``secrets`` commands. In development, with no ``CONTEXTIO_CONSUMER_*`` configured, it
+    makes (once) the API client that this app's own helper uses and configures it."""
+
+    def __init__(self, app: Flask | None = None) -> None:
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        db.init_app(app)
+        assets.init_app(app)
+        vault = Vault(app.config["SECRET_KEY"], app.config.get("SECRET_KEY_FALLBACKS") or ())
+        app.extensions["connect.vault"] = vault
+        app.extensions["connect.api"] = self
+        app.register_blueprint(bp)
+        app.register_blueprint(hosted.bp)
+        app.register_error_handler(HTTPException, _http_error)
+        app.cli.add_command(keys_cli)
+        app.cli.add_command(secrets_cli)
+        own_client_unset = not (
+            app.config.get("CONTEXTIO_CONSUMER_KEY") or app.config.get("CONTEXTIO_CONSUMER_SECRET")
+        )
+        if app.config.get("CONNECT_ENV") == DEVELOPMENT and own_client_unset:
+            _configure_development_client(app, vault)
+
+
+def _configure_development_client(app: Flask, vault: Vault) -> None:
+    database = db.connect(app.config["CONNECT_DATABASE"])
+    try:
+        client = clients.development_client(database, vault, DEVELOPMENT_CLIENT_NAME)
+    finally:
+        database.close()
+    app.config["CONTEXTIO_CONSUMER_KEY"] = client.consumer_key
+    app.config["CONTEXTIO_CONSUMER_SECRET"] = client.consumer_secret
+
+
+def _http_error(error: HTTPException) -> Response | HTTPException:
+    """Context.IO's error shape for anything under /2.0; other paths keep the host's pages."""
+    if not request.path.startswith(bp.url_prefix + "/") and request.path != bp.url_prefix:
+        return error
+    messages = {
+        404: "no such resource",
+        405: f"{request.method} is not allowed here",
+        413: "the request is too large",
+    }
+    response = jsonify(type="error", value=messages.get(error.code, error.description))
+    response.status_code = error.code or 500
+    return response
+
+
+keys_cli = AppGroup("keys", help="API clients of the sources API.")
+
+
+@keys_cli.command("create")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+def create_key(name: str, as_json: bool) -> None:
+    """Create an API client; its secret is shown this once."""
+    from flask import current_app
+
+    client = clients.create_client(db.get_db(), current_app.extensions["connect.vault"], name)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "name": client.name,
+                    "consumer_key": client.consumer_key,
+                    "consumer_secret": client.consumer_secret,
+                }
+            )
+        )
+        return
+    click.echo(f"API client {client.name!r} created.")
+    click.echo(f"consumer key:    {client.consumer_key}")
+    click.echo(f"consumer secret: {client.consumer_secret}")
+    click.echo("Keep the secret now: it is not shown again.")
+
+
+@keys_cli.command("list")
+def list_keys() -> None:
+    """List API clients (without their secrets)."""
+    for row in db.api_clients(db.get_db()):
+        click.echo(f"{row['consumer_key']}  {row['name']}")
+
+
+secrets_cli = AppGroup("secrets", help="Credentials stored encrypted under SECRET_KEY.")
+
+
+@secrets_cli.command("reencrypt")
+def reencrypt() -> None:
+    """Re-encrypt every stored credential under the current SECRET_KEY (after a rotation)."""
+    from flask import current_app
+
+    vault: Vault = current_app.extensions["connect.vault"]
+    try:
+        changed = db.replace_encrypted(db.get_db(), vault.reencrypt)
+    except UnreadableSecret as error:
+        raise click.ClickException(f"{error}; nothing was changed") from None
+    click.echo(f"Re-encrypted {changed} stored credential(s) under the current SECRET_KEY.")

@@ -1,0 +1,98 @@
+"""The ``/2.0`` blueprint: every request is signed, and answers in Context.IO's JSON."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from .. import db
+from ..crypto import Vault
+from ..errors import ConnectError
+from ..parameters import Parameters
+from ..tenant import Tenant
+from . import auth
+
+logger = logging.getLogger("connect.api")
+
+MAX_REQUEST_BYTES = 1024 * 1024
+
+bp = Blueprint("connect_api", __name__, url_prefix="/2.0")
+
+
+def route(rule: str, methods: list[str]) -> Callable:
+    """A rule answered with and without its trailing slash: Context.IO's client addresses
+    resources as ``accounts/<id>/``, and a redirect would lose a POST and its signature.
+    (Two plain rules, not ``strict_slashes=False``, which answers a wrong method with 404.)"""
+
+    def register(view: Callable) -> Callable:
+        for form in (rule, rule + "/"):
+            bp.add_url_rule(form, view_func=view, methods=methods)
+        return view
+
+    return register
+
+
+def vault() -> Vault:
+    return current_app.extensions["connect.vault"]
+
+
+def tenant() -> Tenant:
+    return g.connect_tenant
+
+
+def parameters() -> Parameters:
+    return Parameters(request.values.to_dict())
+
+
+def api_root() -> str:
+    return request.url_root.rstrip("/") + bp.url_prefix
+
+
+def success(**fields: Any) -> Response:
+    return jsonify(success=True, **fields)
+
+
+@bp.before_request
+def authenticate() -> None:
+    request.max_content_length = MAX_REQUEST_BYTES
+    database = db.get_db()
+    consumer_key = auth.authenticate(
+        database,
+        vault(),
+        method=request.method,
+        uri=_signed_uri(),
+        body=request.get_data(as_text=True)
+        if request.mimetype == "application/x-www-form-urlencoded"
+        else None,
+        headers=request.headers,
+    )
+    g.connect_tenant = Tenant(
+        database=database,
+        vault=vault(),
+        consumer_key=consumer_key,
+        allow_private_callbacks=current_app.config.get("CONNECT_ALLOW_PRIVATE_CALLBACKS", False),
+    )
+
+
+def _signed_uri() -> str:
+    """The URL exactly as the client signed it: the path as it arrived, percent-encoding and
+    all (``a%3A%3Ab``), under the scheme, host and prefix a trusted proxy reports."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if not raw:
+        return request.url
+    if raw.startswith(("http://", "https://")):  # an absolute request-target
+        raw = "/" + raw.split("/", 3)[-1]
+    prefix = request.script_root
+    if prefix and raw.startswith(prefix + "/"):
+        prefix = ""
+    return f"{request.scheme}://{request.host}{prefix}{raw}"
+
+
+@bp.errorhandler(ConnectError)
+def connect_error(error: ConnectError) -> tuple[Response, int]:
+    if error.status == 401:
+        logger.warning("API request refused (401): %s %s: %s", request.method, request.path, error.message)
+    return jsonify(type="error", value=error.message), error.status

@@ -1,0 +1,74 @@
+"""Connect tokens: a one-time link the API client hands its end user, who connects a mailbox
+on this server's hosted page and is sent back to the client's ``callback_url``.
+
+Three scopes, as in Context.IO: a new account (``/connect_tokens``), a new source on an
+existing account (``/accounts/<id>/connect_tokens``), or reconnecting one source
+(``/accounts/<id>/sources/<label>/connect_tokens``). Unused tokens expire after 24 hours.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from . import db
+from .callback_urls import check_callback_url
+from .errors import NotFound
+from .parameters import Parameters
+from .tenant import Tenant
+
+LIFETIME = 24 * 3600
+
+
+def create_token(
+    tenant: Tenant, parameters: Parameters, account_id: str | None = None, source_label: str | None = None
+) -> dict[str, Any]:
+    def url(name: str, required: bool = False) -> str | None:
+        value = parameters.text(name, required=required, max_length=2048)
+        if value is None:
+            return None
+        return check_callback_url(value, allow_private=tenant.allow_private_callbacks, parameter=name)
+
+    row = {
+        "token": secrets.token_hex(16),
+        "consumer_key": tenant.consumer_key,
+        "scope": "source" if source_label else "account" if account_id else "client",
+        "account_id": account_id,
+        "source_label": source_label,
+        "callback_url": url("callback_url", required=True),
+        "email": parameters.email("email") or "",
+        "first_name": parameters.text("first_name", max_length=200) or "",
+        "last_name": parameters.text("last_name", max_length=200) or "",
+        "source_callback_url": url("source_callback_url"),
+        "status_callback_url": url("status_callback_url"),
+        "source_sync_all_folders": int(parameters.flag("source_sync_all_folders")),
+        "source_sync_flags": int(parameters.flag("source_sync_flags")),
+        "source_raw_file_list": int(parameters.flag("source_raw_file_list")),
+        "created": tenant.now,
+        "expires": tenant.now + LIFETIME,
+    }
+    with tenant.database.atomic():
+        db.forget_expired_connect_tokens(tenant.database, tenant.now)
+        db.insert_connect_token(tenant.database, row)
+    return row
+
+
+def find_token(
+    tenant: Tenant, token: str, account_id: str | None = None, source_label: str | None = None
+) -> dict[str, Any]:
+    row = db.connect_token(tenant.database, tenant.consumer_key, token, tenant.now)
+    if row is None or (account_id is not None and row["account_id"] != account_id):
+        raise NotFound(f"connect_token {token} not found")
+    if source_label is not None and row["source_label"] != source_label:
+        raise NotFound(f"connect_token {token} not found")
+    return row
+
+
+def list_tokens(
+    tenant: Tenant, account_id: str | None = None, source_label: str | None = None
+) -> list[dict[str, Any]]:
+    return db.connect_tokens(tenant.database, tenant.consumer_key, tenant.now, account_id, source_label)
+
+
+def delete_token(tenant: Tenant, token: dict[str, Any]) -> None:
+    db.delete_connect_token(tenant.database, token["token"])

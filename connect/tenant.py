@@ -1,0 +1,23 @@
+"""One API client's view of the data: everything it reads or changes goes through this.
+
+Every query the domain makes is scoped by the tenant's consumer key, so another client's
+account answers exactly as a missing one does.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+from .crypto import Vault
+
+
+@dataclass(frozen=True)
+class Tenant:
+    database: Database
+    vault: Vault
+    consumer_key: str
+    allow_private_callbacks: bool = False
+    now: int = field(default_factory=lambda: int(time.time()))
