@@ -39,6 +39,13 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("expected a whole number, 0 or more")
+    return value
+
+
 def _port(raw: str) -> int:
     value = int(raw)
     if not 1 <= value <= 65535:
@@ -90,6 +97,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GMAIL_IMAP_HOST", _text, "imap.gmail.com"),
     Setting("GMAIL_IMAP_PORT", _port, 993),
     Setting("CONNECT_ALLOW_PRIVATE_CALLBACKS", _boolean),
+    # How many reverse proxies in front of the app set X-Forwarded-* headers (0: none trusted).
+    Setting("CONNECT_TRUSTED_PROXIES", _non_negative_int, 0),
 )
 
 

@@ -45,6 +45,7 @@ def create_token(
         "source_sync_flags": int(parameters.flag("source_sync_flags")),
         "source_raw_file_list": int(parameters.flag("source_raw_file_list")),
         "created": tenant.now,
+        "used": 0,
         "expires": tenant.now + LIFETIME,
     }
     with tenant.database.atomic():

@@ -16,6 +16,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 _INFO = b"connect: credentials at rest, v1"
+_UNREADABLE = (
+    "a stored credential cannot be decrypted with any configured key: "
+    "if SECRET_KEY changed, list the previous one in SECRET_KEY_FALLBACKS"
+)
 
 
 class UnreadableSecret(Exception):
@@ -41,16 +45,11 @@ class Vault:
         try:
             return self._keys.decrypt(bytes(ciphertext)).decode()
         except InvalidToken:
-            raise UnreadableSecret(
-                "a stored credential cannot be decrypted: SECRET_KEY changed; "
-                "list the previous key in SECRET_KEY_FALLBACKS"
-            ) from None
+            raise UnreadableSecret(_UNREADABLE) from None
 
     def reencrypt(self, ciphertext: bytes) -> bytes:
         """The same plaintext under the current key (a no-op in meaning, new bytes)."""
         try:
             return self._keys.rotate(bytes(ciphertext))
         except InvalidToken:
-            raise UnreadableSecret(
-                "a stored credential cannot be decrypted with any configured key"
-            ) from None
+            raise UnreadableSecret(_UNREADABLE) from None

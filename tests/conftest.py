@@ -141,8 +141,10 @@ def api_server(tmp_path_factory) -> Iterator[ApiServer]:
         "CONNECT_DATABASE": database,
         "CONNECT_ALLOW_PRIVATE_CALLBACKS": "1",
     }
-    with gunicorn(environment, folder / "gunicorn.log") as base_url:
+    log = folder / "gunicorn.log"
+    with gunicorn(environment, log) as base_url:
         yield ApiServer(base_url, database)
+    assert "Traceback" not in log.read_text(), f"the API server failed a request; see {log}"
 
 
 @pytest.fixture

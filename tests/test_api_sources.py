@@ -127,11 +127,15 @@ def test_oauth2_credentials_win_over_a_password(api, account_id):
 def test_oauth1_credentials_need_token_and_secret(api, account_id):
     api.add_oauth_provider("GMAIL_OAUTH2", "legacy-key", "legacy-secret")
     with pytest.raises(ContextIOError) as refused:
-        api.add_source(account_id, **source_parameters(provider_consumer_key="legacy-key", provider_token="t"))
+        api.add_source(
+            account_id, **source_parameters(provider_consumer_key="legacy-key", provider_token="t")
+        )
     assert "both provider_token and provider_token_secret" in refused.value.message
     label = api.add_source(
         account_id,
-        **source_parameters(provider_consumer_key="legacy-key", provider_token="t", provider_token_secret="s"),
+        **source_parameters(
+            provider_consumer_key="legacy-key", provider_token="t", provider_token_secret="s"
+        ),
     )["label"]
     assert api.get_source(account_id, label)["authentication_type"] == "oauth1"
 
@@ -197,8 +201,12 @@ def test_a_deleted_source_takes_its_pending_sync_with_it(api, api_server, accoun
         api.get_source(account_id, label)
     assert missing.value.status == 404
     database = db.connect(api_server.database)
-    assert database.execute("SELECT count(*) FROM sync_jobs j LEFT JOIN sources s ON s.id = j.source_id "
-                            "WHERE s.id IS NULL").fetchone()[0] == 0
+    assert (
+        database.execute(
+            "SELECT count(*) FROM sync_jobs j LEFT JOIN sources s ON s.id = j.source_id WHERE s.id IS NULL"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_missing_sources_are_404(api, account_id):

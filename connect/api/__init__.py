@@ -69,6 +69,7 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
         404: "no such resource",
         405: f"{request.method} is not allowed here",
         413: "the request is too large",
+        500: "the server failed to answer this request; the failure is logged",
     }
     response = jsonify(type="error", value=messages.get(error.code, error.description))
     response.status_code = error.code or 500

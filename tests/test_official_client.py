@@ -1,0 +1,136 @@
+"""Context.IO's official Python client (contextio 1.12), with only url_base changed, against
+the app under gunicorn."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)  # it imports pkg_resources
+    from contextio.lib.errors import RequestError
+    from contextio.lib.resources.account import Account
+    from contextio.lib.resources.source import Source
+    from contextio.lib.v2_0 import V2_0
+
+
+@pytest.fixture
+def contextio(api_server):
+    keys = api_server.new_client("official client")
+    return V2_0(keys.consumer_key, keys.consumer_secret, url_base=api_server.base_url)
+
+
+def imap(**overrides):
+    return {
+        "server": "imap.example.com",
+        "username": "alice@example.com",
+        "use_ssl": 1,
+        "port": 993,
+        "type": "IMAP",
+        "password": "s3cret",
+        **overrides,
+    }
+
+
+def test_accounts_and_sources_through_the_official_client(contextio):
+    account = contextio.post_account(email="alice@example.com", first_name="Alice", **imap())
+    assert account.id
+
+    [listed] = contextio.get_accounts()
+    assert listed.id == account.id
+    assert listed.get() is True
+    assert listed.first_name == "Alice"
+    assert listed.email_addresses == ["alice@example.com"]
+
+    [source] = listed.get_sources()
+    assert source.label
+    assert source.status == "OK"
+    assert source.get() is True
+    assert (source.server, source.port, source.use_ssl) == ("imap.example.com", 993, True)
+
+    second = listed.post_source(email="alice@example.com", **imap(server="imap2.example.com"))
+    assert isinstance(second, Source)
+    assert second.get() is True
+    assert second.server == "imap2.example.com"
+    assert [s.label for s in listed.get_sources()] == [source.label, second.label]
+
+    assert second.post(status=1) is True
+    assert listed.post(last_name="Liddell") is True
+    assert listed.get() and listed.last_name == "Liddell"
+
+    assert second.delete() is True
+    assert [s.label for s in listed.get_sources()] == [source.label]
+
+    assert source.label in listed.get_sync()
+    assert listed.post_sync()["success"] is True
+    assert source.get_sync()[source.label]["initial_import_finished"] is False
+
+    assert listed.delete() is True
+    assert contextio.get_accounts() == []
+
+
+def test_oauth_providers_and_oauth2_sources_through_the_official_client(contextio):
+    answer = contextio.post_oauth_provider(
+        type="GMAIL_OAUTH2", provider_consumer_key="42.apps.example.com", provider_consumer_secret="shh"
+    )
+    assert answer["success"] is True
+    [provider] = contextio.get_oauth_providers()
+    assert provider.provider_consumer_key == "42.apps.example.com"
+    assert provider.provider_consumer_secret is None
+
+    account = contextio.post_account(
+        email="gina@gmail.com",
+        **imap(
+            server="imap.gmail.com",
+            username="gina@gmail.com",
+            password=None,
+            provider_refresh_token="1//refresh",
+            provider_consumer_key="42.apps.example.com",
+        ),
+    )
+    account.get()
+    [source] = account.get_sources()
+    assert source.get() is True
+    with pytest.raises(RequestError) as conflict:
+        provider.delete()
+    assert conflict.value.response.status_code == 409
+    assert source.delete() is True
+    assert provider.delete() is True
+
+
+def test_connect_tokens_through_the_official_client(contextio, api_server):
+    created = contextio.post_connect_token(callback_url="http://127.0.0.1:9/done")
+    assert created["browser_redirect_url"].startswith(api_server.base_url)
+    [token] = contextio.get_connect_tokens()
+    assert token.token == created["token"]
+    assert contextio.get_connect_tokens(token=created["token"])["callback_url"] == "http://127.0.0.1:9/done"
+    assert token.delete() is True
+
+    account = contextio.post_account(email="tom@example.com")
+    scoped = account.post_connect_token(callback_url="http://127.0.0.1:9/more")
+    assert [t.token for t in account.get_connect_tokens()] == [scoped["token"]]
+
+
+def test_discovery_through_the_official_client(contextio):
+    found = contextio.get_discovery(email="someone@gmail.com")
+    assert found.found is True
+    assert found.imap["server"] == "imap.gmail.com"
+
+
+def test_a_wrong_secret_is_401_through_the_official_client(api_server):
+    keys = api_server.new_client("victim")
+    impostor = V2_0(keys.consumer_key, "not-the-secret", url_base=api_server.base_url)
+    with pytest.raises(RequestError) as refused:
+        impostor.get_accounts()
+    assert refused.value.response.status_code == 401
+    assert refused.value.response.json()["type"] == "error"
+
+
+def test_another_clients_account_is_404_through_the_official_client(contextio, api_server):
+    account = contextio.post_account(email="private@example.com")
+    other_keys = api_server.new_client("other official client")
+    other = V2_0(other_keys.consumer_key, other_keys.consumer_secret, url_base=api_server.base_url)
+    with pytest.raises(RequestError) as missing:
+        Account(other, {"id": account.id}).get()
+    assert missing.value.response.status_code == 404
