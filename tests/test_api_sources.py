@@ -20,7 +20,8 @@ def set_status(api_server, account_id, label, status):
     """What the sync engine does when a login is refused."""
     database = db.connect(api_server.database)
     database.execute(
-        "UPDATE sources SET status = ?, status_message = 'set by the test' WHERE account_id = ? AND label = ?",
+        "UPDATE sources SET status = ?, status_message = 'set by the test' "
+        "WHERE account_id = ? AND label = ?",
         [status, account_id, label],
     )
     database.close()
