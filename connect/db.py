@@ -7,6 +7,7 @@ one module. A connection never crosses threads or forked processes.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -154,16 +155,122 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX connect_tokens_by_client ON connect_tokens (consumer_key, created)",
     ),
+    (
+        # One queued job per source; a running one may have a successor queued behind it
+        # (new credentials mid-sync), and claiming skips sources with a live lease.
+        "DROP INDEX sync_jobs_one_pending_per_source",
+        "CREATE UNIQUE INDEX sync_jobs_one_queued_per_source ON sync_jobs (source_id) WHERE state = 'queued'",
+        "ALTER TABLE sources ADD COLUMN failure_count INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE sources ADD COLUMN first_failure_at INTEGER NOT NULL DEFAULT 0",
+        """
+        CREATE TABLE folders (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            delimiter TEXT,
+            attributes TEXT NOT NULL DEFAULT '[]',
+            uidvalidity INTEGER,
+            uidnext INTEGER NOT NULL DEFAULT 1,
+            highestmodseq INTEGER NOT NULL DEFAULT 0,
+            synced_uid INTEGER NOT NULL DEFAULT 0,
+            nb_messages INTEGER NOT NULL DEFAULT 0,
+            nb_unseen_messages INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (source_id, name)
+        )
+        """,
+        """
+        CREATE TABLE messages (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts ON DELETE CASCADE,
+            dedupe_key TEXT NOT NULL,
+            email_message_id TEXT,
+            gmail_message_id TEXT,
+            gmail_thread_id TEXT,
+            subject TEXT NOT NULL DEFAULT '',
+            date INTEGER NOT NULL,
+            date_received INTEGER,
+            date_indexed INTEGER NOT NULL,
+            addresses TEXT NOT NULL,
+            in_reply_to TEXT,
+            "references" TEXT,
+            size INTEGER,
+            UNIQUE (account_id, dedupe_key)
+        )
+        """,
+        "CREATE INDEX messages_by_date ON messages (account_id, date)",
+        """
+        CREATE TABLE message_locations (
+            folder_id INTEGER NOT NULL REFERENCES folders ON DELETE CASCADE,
+            uid INTEGER NOT NULL,
+            message_id TEXT NOT NULL REFERENCES messages ON DELETE CASCADE,
+            flags TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (folder_id, uid)
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX message_locations_by_message ON message_locations (message_id)",
+        """
+        CREATE TABLE files (
+            id TEXT PRIMARY KEY,
+            message_id TEXT NOT NULL REFERENCES messages ON DELETE CASCADE,
+            file_name TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            body_section TEXT NOT NULL,
+            is_embedded INTEGER NOT NULL,
+            content_disposition TEXT,
+            content_id TEXT,
+            is_noise INTEGER NOT NULL DEFAULT 0
+        )
+        """,
+        "CREATE INDEX files_by_message ON files (message_id)",
+        """
+        CREATE TABLE callback_events (
+            id INTEGER PRIMARY KEY,
+            webhook_id TEXT NOT NULL UNIQUE,
+            source_id INTEGER REFERENCES sources ON DELETE SET NULL,
+            consumer_key TEXT NOT NULL REFERENCES api_clients ON DELETE CASCADE,
+            account_id TEXT NOT NULL,
+            source_label TEXT NOT NULL,
+            url TEXT NOT NULL,
+            timestamp INTEGER NOT NULL,
+            token TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            lease_expires INTEGER NOT NULL DEFAULT 0,
+            created INTEGER NOT NULL,
+            finished_at INTEGER,
+            last_error TEXT
+        )
+        """,
+        "CREATE INDEX callback_events_due ON callback_events (state, next_attempt_at)",
+        """
+        CREATE TABLE callback_attempts (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL REFERENCES callback_events ON DELETE CASCADE,
+            attempted_at INTEGER NOT NULL,
+            status INTEGER,
+            latency_ms INTEGER NOT NULL,
+            error TEXT
+        )
+        """,
+    ),
 )
 
 
 def connect(path: str) -> Database:
     """Open the file for one unit of work (a request, a job, a command)."""
     connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT, check_same_thread=False)
+    connection.create_function("regexp", 2, _regexp, deterministic=True)
     database = Database(connection)
     database.execute("PRAGMA foreign_keys = ON")
     database.execute("PRAGMA synchronous = NORMAL")
     return database
+
+
+def _regexp(pattern: str, value: str | None) -> bool:
+    """``value REGEXP pattern``, for Context.IO's ``/regex/`` filters (checked before use)."""
+    return value is not None and re.search(pattern, value, re.IGNORECASE) is not None
 
 
 def migrate(path: str) -> int:
@@ -424,7 +531,12 @@ def update_source(database: Database, source_id: int, changes: dict[str, Any]) -
 
 
 def delete_source(database: Database, source_id: int) -> None:
-    database.execute("DELETE FROM sources WHERE id = ?", [source_id])
+    """The source, its folders and index; messages no other source of the account holds."""
+    with database.atomic():
+        account_id = database.execute("SELECT account_id FROM sources WHERE id = ?", [source_id]).fetchone()
+        database.execute("DELETE FROM sources WHERE id = ?", [source_id])
+        if account_id:
+            forget_orphan_messages(database, account_id[0])
 
 
 def sources_using_provider(database: Database, consumer_key: str, provider_consumer_key: str) -> int:
@@ -442,7 +554,7 @@ def queue_sync(database: Database, source_id: int, reason: str, now: int) -> boo
     """Queue a sync unless one is already pending for the source; True when one was added."""
     cursor = database.execute(
         "INSERT INTO sync_jobs (source_id, reason, queued_at, run_after) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (source_id) WHERE state IN ('queued', 'running') DO NOTHING",
+        "ON CONFLICT (source_id) WHERE state = 'queued' DO NOTHING",
         [source_id, reason, now, now],
     )
     return cursor.rowcount == 1
@@ -543,3 +655,435 @@ def delete_connect_token(database: Database, token: str) -> None:
 
 def forget_expired_connect_tokens(database: Database, now: int) -> None:
     database.execute("DELETE FROM connect_tokens WHERE used = 0 AND expires <= ?", [now])
+
+
+# --- the sync engine: jobs ------------------------------------------------------------------
+
+_RUNNABLE = "('OK', 'CONNECTION_IMPOSSIBLE', 'NO_ACCESS_TO_ALL_MAIL')"
+_PERIOD_SECONDS = (
+    "CASE s.sync_period WHEN '1h' THEN 3600 WHEN '4h' THEN 14400 WHEN '12h' THEN 43200 ELSE 86400 END"
+)
+
+
+def queue_due_syncs(database: Database, now: int) -> int:
+    """Queue a sync of every runnable source whose period has passed and has none pending."""
+    cursor = database.execute(
+        f"""
+        INSERT INTO sync_jobs (source_id, reason, queued_at, run_after)
+        SELECT s.id, 'scheduled', :now, :now FROM sources s
+        WHERE s.status IN {_RUNNABLE}
+          AND s.last_sync_stop > 0
+          AND s.last_sync_stop + {_PERIOD_SECONDS} <= :now
+          AND NOT EXISTS (
+            SELECT 1 FROM sync_jobs j WHERE j.source_id = s.id AND j.state IN ('queued', 'running'))
+        ON CONFLICT DO NOTHING
+        """,
+        {"now": now},
+    )
+    return cursor.rowcount
+
+
+def claim_sync_job(database: Database, owner: str, now: int, lease_until: int) -> dict[str, Any] | None:
+    """Take the next due job, or one whose worker's lease ran out; never a job of a source
+    that another worker holds a live lease on."""
+    # UPDATE … RETURNING yields rows, so sqlite-utils would leave its transaction open: own it.
+    with database.atomic():
+        row = _claim_sync_job(database, owner, now, lease_until)
+    return None if row is None else dict(zip(_SYNC_JOB_COLUMNS, row, strict=True))
+
+
+def _claim_sync_job(database: Database, owner: str, now: int, lease_until: int) -> tuple | None:
+    return database.execute(
+        """
+        UPDATE sync_jobs
+        SET state = 'running', lease_owner = :owner, lease_expires = :until, attempts = attempts + 1
+        WHERE id = (
+            SELECT j.id FROM sync_jobs j
+            WHERE ((j.state = 'queued' AND j.run_after <= :now)
+                   OR (j.state = 'running' AND j.lease_expires < :now))
+              AND NOT EXISTS (
+                SELECT 1 FROM sync_jobs r
+                WHERE r.source_id = j.source_id AND r.id != j.id
+                  AND r.state = 'running' AND r.lease_expires >= :now)
+            ORDER BY j.run_after, j.id
+            LIMIT 1)
+        RETURNING *
+        """,
+        {"owner": owner, "now": now, "until": lease_until},
+    ).fetchone()
+
+
+_SYNC_JOB_COLUMNS = (
+    "id", "source_id", "reason", "state", "queued_at", "run_after", "attempts",
+    "lease_owner", "lease_expires", "finished_at", "error",
+)  # fmt: skip
+
+
+def renew_sync_lease(database: Database, job_id: int, owner: str, lease_until: int) -> bool:
+    cursor = database.execute(
+        "UPDATE sync_jobs SET lease_expires = ? WHERE id = ? AND lease_owner = ? AND state = 'running'",
+        [lease_until, job_id, owner],
+    )
+    return cursor.rowcount == 1
+
+
+def finish_sync_job(database: Database, job_id: int, owner: str, now: int, error: str | None = None) -> None:
+    database.execute(
+        "UPDATE sync_jobs SET state = ?, finished_at = ?, error = ?, lease_owner = NULL, lease_expires = NULL "
+        "WHERE id = ? AND lease_owner = ?",
+        ["failed" if error else "done", now, error, job_id, owner],
+    )
+
+
+def release_sync_job(database: Database, job_id: int, owner: str, now: int) -> None:
+    """Hand an unfinished job back (the worker is stopping); it resumes where it left off."""
+    try:
+        database.execute(
+            "UPDATE sync_jobs SET state = 'queued', run_after = ?, lease_owner = NULL, lease_expires = NULL "
+            "WHERE id = ? AND lease_owner = ?",
+            [now, job_id, owner],
+        )
+    except sqlite3.IntegrityError:  # another sync is already queued behind it: that one will run
+        finish_sync_job(database, job_id, owner, now, "superseded by a newer queued sync")
+
+
+def source_by_id(database: Database, source_id: int) -> dict[str, Any] | None:
+    return next(database["sources"].rows_where("id = ?", [source_id]), None)
+
+
+def sync_context(database: Database, source_id: int) -> dict[str, Any] | None:
+    """A source with what its sync needs: its account's client and its OAuth provider."""
+    row = database.execute(
+        """
+        SELECT s.*, a.consumer_key, p.type AS provider_type, p.provider_consumer_secret
+        FROM sources s JOIN accounts a ON a.id = s.account_id
+        LEFT JOIN oauth_providers p
+          ON p.consumer_key = a.consumer_key AND p.provider_consumer_key = s.provider_consumer_key
+        WHERE s.id = ?
+        """,
+        [source_id],
+    )
+    names = [column[0] for column in row.description]
+    found = row.fetchone()
+    return None if found is None else dict(zip(names, found, strict=True))
+
+
+def record_sync_start(database: Database, source_id: int, now: int) -> None:
+    database.execute("UPDATE sources SET last_sync_start = ? WHERE id = ?", [now, source_id])
+
+
+def record_sync_success(
+    database: Database, source_id: int, now: int, message: str, callback: dict[str, Any] | None
+) -> bool:
+    """Mark the source synced; on its first completed sync, also store the callback event
+    (``callback`` filled in with the source's URL), in the same transaction: exactly once."""
+    with database.atomic():
+        row = database.execute(
+            "SELECT initial_import_finished, callback_url FROM sources WHERE id = ?", [source_id]
+        ).fetchone()
+        if row is None:
+            return False
+        first = not row[0]
+        database.execute(
+            "UPDATE sources SET status = 'OK', status_message = ?, last_sync_stop = ?, failure_count = 0, "
+            "first_failure_at = 0, initial_import_finished = 1 WHERE id = ?",
+            [message, now, source_id],
+        )
+        if first and row[1] and callback is not None:
+            database["callback_events"].insert({**callback, "source_id": source_id, "url": row[1]})
+    return first
+
+
+def record_sync_failure(database: Database, source_id: int, status: str, message: str, now: int) -> int:
+    """Set the status a failure earned; the number of failures in a row so far."""
+    with database.atomic():
+        database.execute(
+            "UPDATE sources SET status = ?, status_message = ?, failure_count = failure_count + 1, "
+            "first_failure_at = CASE WHEN first_failure_at = 0 THEN ? ELSE first_failure_at END, "
+            "last_sync_stop = ? WHERE id = ?",
+            [status, message, now, now, source_id],
+        )
+        row = database.execute("SELECT failure_count FROM sources WHERE id = ?", [source_id]).fetchone()
+    return row[0] if row else 0
+
+
+def queue_retry(database: Database, source_id: int, run_after: int, now: int) -> None:
+    database.execute(
+        "INSERT INTO sync_jobs (source_id, reason, queued_at, run_after) VALUES (?, 'retry', ?, ?) "
+        "ON CONFLICT (source_id) WHERE state = 'queued' DO NOTHING",
+        [source_id, now, run_after],
+    )
+
+
+# --- the sync engine: folders and the index -----------------------------------------------
+
+
+def folders_of(database: Database, source_id: int) -> list[dict[str, Any]]:
+    return list(database["folders"].rows_where("source_id = ?", [source_id], order_by="name"))
+
+
+def save_folder(database: Database, source_id: int, name: str, delimiter: str, attributes: str) -> dict:
+    database.execute(
+        "INSERT INTO folders (source_id, name, delimiter, attributes) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (source_id, name) DO UPDATE SET delimiter = excluded.delimiter, "
+        "attributes = excluded.attributes",
+        [source_id, name, delimiter, attributes],
+    )
+    return next(database["folders"].rows_where("source_id = ? AND name = ?", [source_id, name]))
+
+
+def update_folder(database: Database, folder_id: int, changes: dict[str, Any]) -> None:
+    database["folders"].update(folder_id, changes)
+
+
+def delete_folder(database: Database, folder_id: int) -> None:
+    database.execute("DELETE FROM folders WHERE id = ?", [folder_id])
+
+
+def reset_folder(database: Database, account_id: str, folder_id: int, uidvalidity: int) -> None:
+    """A changed UIDVALIDITY: every UID we hold for the folder is meaningless now."""
+    with database.atomic():
+        database.execute("DELETE FROM message_locations WHERE folder_id = ?", [folder_id])
+        forget_orphan_messages(database, account_id)
+        database.execute(
+            "UPDATE folders SET uidvalidity = ?, uidnext = 1, highestmodseq = 0, synced_uid = 0 WHERE id = ?",
+            [uidvalidity, folder_id],
+        )
+
+
+def index_batch(
+    database: Database,
+    account_id: str,
+    folder_id: int,
+    messages: list[dict[str, Any]],
+    folder_progress: dict[str, Any],
+) -> None:
+    """Store one FETCH batch: each message once per account (merged by its dedupe key), its
+    files, where it lives; and how far the folder got, so a crash resumes after this batch."""
+    with database.atomic():
+        for message in messages:
+            files = message.pop("files")
+            flags = message.pop("flags")
+            uid = message.pop("uid")
+            existing = database.execute(
+                "SELECT id FROM messages WHERE account_id = ? AND dedupe_key = ?",
+                [account_id, message["dedupe_key"]],
+            ).fetchone()
+            if existing:
+                message_id = existing[0]
+            else:
+                message_id = message["id"]
+                database["messages"].insert({**message, "account_id": account_id})
+                for file in files:
+                    database["files"].insert({**file, "message_id": message_id}, ignore=True)
+            database.execute(
+                "INSERT INTO message_locations (folder_id, uid, message_id, flags) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (folder_id, uid) DO UPDATE SET message_id = excluded.message_id, flags = excluded.flags",
+                [folder_id, uid, message_id, flags],
+            )
+        database["folders"].update(folder_id, folder_progress)
+
+
+def update_flags(database: Database, folder_id: int, flags_by_uid: dict[int, str]) -> None:
+    with database.atomic():
+        for uid, flags in flags_by_uid.items():
+            database.execute(
+                "UPDATE message_locations SET flags = ? WHERE folder_id = ? AND uid = ?",
+                [flags, folder_id, uid],
+            )
+
+
+def folder_uids(database: Database, folder_id: int, low: int, high: int) -> set[int]:
+    return {
+        row[0]
+        for row in database.execute(
+            "SELECT uid FROM message_locations WHERE folder_id = ? AND uid BETWEEN ? AND ?",
+            [folder_id, low, high],
+        )
+    }
+
+
+def forget_locations(database: Database, account_id: str, folder_id: int, uids: set[int]) -> None:
+    """Expunged messages: gone from the folder, and from the data set once nowhere else."""
+    with database.atomic():
+        for uid in uids:
+            database.execute(
+                "DELETE FROM message_locations WHERE folder_id = ? AND uid = ?", [folder_id, uid]
+            )
+        forget_orphan_messages(database, account_id)
+
+
+def forget_orphan_messages(database: Database, account_id: str) -> None:
+    database.execute(
+        "DELETE FROM messages WHERE account_id = ? AND NOT EXISTS "
+        "(SELECT 1 FROM message_locations l WHERE l.message_id = messages.id)",
+        [account_id],
+    )
+
+
+# --- the merged data set, as the API reads it ---------------------------------------------
+
+_SHOWN_FILES = """
+    (f.is_noise = 0 OR EXISTS (
+        SELECT 1 FROM message_locations l JOIN folders fo ON fo.id = l.folder_id
+        JOIN sources s ON s.id = fo.source_id
+        WHERE l.message_id = f.message_id AND s.raw_file_list = 1))
+"""
+
+
+def account_counts(database: Database, account_id: str) -> dict[str, int]:
+    messages = database.execute(
+        "SELECT count(*) FROM messages WHERE account_id = ?", [account_id]
+    ).fetchone()[0]
+    files = database.execute(
+        f"SELECT count(*) FROM files f JOIN messages m ON m.id = f.message_id "
+        f"WHERE m.account_id = ? AND {_SHOWN_FILES}",
+        [account_id],
+    ).fetchone()[0]
+    return {"messages": messages, "files": files}
+
+
+def find_messages(
+    database: Database,
+    account_id: str,
+    where: list[str],
+    parameters: dict[str, Any],
+    *,
+    descending: bool,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    """Messages of the account matching every clause of ``where`` (built by the domain from
+    the allowed filters only), newest first unless ``descending`` is false."""
+    clauses = " AND ".join(["m.account_id = :account_id", *where])
+    order = "DESC" if descending else "ASC"
+    return list(
+        database.query(
+            f"SELECT m.* FROM messages m WHERE {clauses} ORDER BY m.date {order}, m.id {order} "
+            "LIMIT :limit OFFSET :offset",
+            {**parameters, "account_id": account_id, "limit": limit, "offset": offset},
+        )
+    )
+
+
+def message(database: Database, account_id: str, message_id: str) -> dict[str, Any] | None:
+    """By our id, or by its Message-ID header (with or without the angle brackets)."""
+    bracketed = message_id if message_id.startswith("<") else f"<{message_id}>"
+    return next(
+        database.query(
+            "SELECT * FROM messages WHERE account_id = ? AND (id = ? OR email_message_id = ?) LIMIT 1",
+            [account_id, message_id, bracketed],
+        ),
+        None,
+    )
+
+
+def locations_of(database: Database, message_ids: list[str]) -> list[dict[str, Any]]:
+    if not message_ids:
+        return []
+    marks = ", ".join("?" for _ in message_ids)
+    return list(
+        database.query(
+            f"SELECT l.message_id, l.uid, l.flags, fo.name AS folder, s.label, s.id AS source_id "
+            f"FROM message_locations l JOIN folders fo ON fo.id = l.folder_id JOIN sources s ON s.id = fo.source_id "
+            f"WHERE l.message_id IN ({marks}) ORDER BY s.id, fo.name",
+            message_ids,
+        )
+    )
+
+
+def files_of_messages(database: Database, message_ids: list[str]) -> list[dict[str, Any]]:
+    if not message_ids:
+        return []
+    marks = ", ".join("?" for _ in message_ids)
+    return list(
+        database.query(
+            f"SELECT f.* FROM files f WHERE f.message_id IN ({marks}) AND {_SHOWN_FILES} ORDER BY f.body_section",
+            message_ids,
+        )
+    )
+
+
+def find_files(
+    database: Database,
+    account_id: str,
+    where: list[str],
+    parameters: dict[str, Any],
+    *,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    clauses = " AND ".join(["m.account_id = :account_id", _SHOWN_FILES, *where])
+    return list(
+        database.query(
+            f"SELECT f.*, m.subject, m.date, m.date_indexed, m.addresses, m.email_message_id "
+            f"FROM files f JOIN messages m ON m.id = f.message_id WHERE {clauses} "
+            "ORDER BY m.date DESC, f.id LIMIT :limit OFFSET :offset",
+            {**parameters, "account_id": account_id, "limit": limit, "offset": offset},
+        )
+    )
+
+
+def file(database: Database, account_id: str, file_id: str) -> dict[str, Any] | None:
+    return next(
+        database.query(
+            "SELECT f.*, m.subject, m.date, m.date_indexed, m.addresses, m.email_message_id "
+            "FROM files f JOIN messages m ON m.id = f.message_id WHERE m.account_id = ? AND f.id = ?",
+            [account_id, file_id],
+        ),
+        None,
+    )
+
+
+# --- callback deliveries ------------------------------------------------------------------
+
+
+def claim_due_callback(database: Database, now: int, lease_until: int) -> dict[str, Any] | None:
+    with database.atomic():  # see claim_sync_job
+        row = database.execute(
+            """
+        UPDATE callback_events SET lease_expires = :until
+        WHERE id = (
+            SELECT id FROM callback_events
+            WHERE state = 'pending' AND next_attempt_at <= :now AND lease_expires < :now
+            ORDER BY next_attempt_at, id LIMIT 1)
+        RETURNING id
+        """,
+            {"now": now, "until": lease_until},
+        ).fetchone()
+    return None if row is None else callback_event(database, row[0])
+
+
+def callback_event(database: Database, event_id: int) -> dict[str, Any] | None:
+    return next(database["callback_events"].rows_where("id = ?", [event_id]), None)
+
+
+def record_callback_attempt(
+    database: Database, event_id: int, attempt: dict[str, Any], outcome: dict[str, Any]
+) -> None:
+    """Log an attempt and apply its outcome to the event (delivered, failed, or retry later)."""
+    with database.atomic():
+        database["callback_attempts"].insert({**attempt, "event_id": event_id})
+        database.execute(
+            "UPDATE callback_events SET attempts = attempts + 1, lease_expires = 0, state = :state, "
+            "next_attempt_at = :next_attempt_at, finished_at = :finished_at, last_error = :last_error "
+            "WHERE id = :id",
+            {**outcome, "id": event_id},
+        )
+
+
+def callback_events(database: Database) -> list[dict[str, Any]]:
+    return list(database["callback_events"].rows_where(order_by="id"))
+
+
+def callback_attempts(database: Database, event_id: int) -> list[dict[str, Any]]:
+    return list(database["callback_attempts"].rows_where("event_id = ?", [event_id], order_by="id"))
+
+
+def resend_callback(database: Database, event_id: int, now: int) -> bool:
+    cursor = database.execute(
+        "UPDATE callback_events SET state = 'pending', next_attempt_at = ?, lease_expires = 0, "
+        "finished_at = NULL WHERE id = ? AND state != 'pending'",
+        [now, event_id],
+    )
+    return cursor.rowcount == 1

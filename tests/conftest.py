@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,7 +25,10 @@ from connect.client import SourcesClient
 from connect.clients import ApiClient
 from connect.crypto import Vault
 from connect.webhooks import sign_callback
+from tests.dovecot import Dovecot, start_dovecot
+from tests.oauth_provider import OAuthProvider, start_provider
 from tests.servers import gunicorn
+from tests.tls import TestCertificates, make_certificates
 
 CONSUMER_SECRET = "9fUq3Jx0cD2hL7Rr"
 ROTATED_OUT_SECRET = "an-older-secret-still-accepted"
@@ -180,3 +186,52 @@ def imap_settings(**overrides: Any) -> dict[str, Any]:
 
 def source_parameters(**overrides: Any) -> dict[str, Any]:
     return {"email": "alice@example.com", **imap_settings(**overrides)}
+
+
+# --- real mail: a test CA, the OAuth provider, Dovecot -------------------------------------
+
+
+@pytest.fixture(scope="session")
+def test_ca() -> Iterator[TestCertificates]:
+    """Certificates for the test servers; trusted through SSL_CERT_FILE, as in production."""
+    folder = Path(tempfile.mkdtemp(prefix="connect-tls-"))
+    certificates = make_certificates(folder)
+    previous = os.environ.get("SSL_CERT_FILE")
+    os.environ["SSL_CERT_FILE"] = str(certificates.ca_file)
+    yield certificates
+    if previous is None:
+        os.environ.pop("SSL_CERT_FILE", None)
+    else:
+        os.environ["SSL_CERT_FILE"] = previous
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def oauth_provider() -> Iterator[OAuthProvider]:
+    provider, server = start_provider()
+    yield provider
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot(test_ca, oauth_provider) -> Iterator[Dovecot]:
+    # Dovecot's unprivileged processes must reach its files: a world-traversable folder.
+    root = Path(tempfile.mkdtemp(prefix="connect-dovecot-"))
+    os.chmod(root, 0o755)
+    server = start_dovecot(root, test_ca, oauth_provider.introspection_url)
+    yield server
+    server.stop()
+    if not os.environ.get("CONNECT_KEEP_TEST_FILES"):
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def mailbox_user(dovecot) -> Callable[..., str]:
+    """Makes a fresh mailbox per call: ``mailbox_user(folders=(...))`` returns its address."""
+
+    def make(folders: tuple[str, ...] = ("Sent",), password: str = "mail-password") -> str:
+        user = f"user-{uuid.uuid4().hex[:10]}@example.com"
+        dovecot.add_user(user, password, folders)
+        return user
+
+    return make

@@ -64,7 +64,7 @@ service imap-login {{
 }}
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/passwd
+  args = scheme=PLAIN username_format=%u {root}/users/%u
 }}
 passdb {{
   driver = oauth2
@@ -73,7 +73,7 @@ passdb {{
 }}
 userdb {{
   driver = passwd-file
-  args = username_format=%u {root}/passwd
+  args = username_format=%u {root}/users/%u
 }}
 namespace inbox {{
   inbox = yes
@@ -219,12 +219,14 @@ class Dovecot:
         return log.read_text() if log.exists() else ""
 
     def _write_passwd(self) -> None:
+        """One passwd-file per user: Dovecot re-reads a changed file at most once a second,
+        but a new file is read at once, so a user added mid-test can log in immediately."""
         uid, gid = self.nobody.pw_uid, self.nobody.pw_gid
-        lines = [
-            f"{user}:{{PLAIN}}{password}:{uid}:{gid}::{self.home(user)}::"
-            for user, password in self.users.items()
-        ]
-        (self.root / "passwd").write_text("\n".join(lines) + "\n")
+        (self.root / "users").mkdir(exist_ok=True)
+        for user, password in self.users.items():
+            entry = self.root / "users" / user
+            if not entry.exists():
+                entry.write_text(f"{user}:{{PLAIN}}{password}:{uid}:{gid}::{self.home(user)}::\n")
 
     def _give_to_nobody(self, path: Path) -> None:
         for folder, _dirs, files in os.walk(path):

@@ -16,7 +16,8 @@ from werkzeug.exceptions import HTTPException
 from .. import assets, clients, db, hosted
 from ..config import DEVELOPMENT
 from ..crypto import UnreadableSecret, Vault
-from . import accounts, connect_tokens, discovery, oauth_providers  # noqa: F401  (routes)
+from ..sync import worker
+from . import accounts, connect_tokens, discovery, messages, oauth_providers  # noqa: F401  (routes)
 from .blueprint import bp
 
 logger = logging.getLogger("connect.api")
@@ -44,6 +45,7 @@ class SourcesAPI:
         app.register_error_handler(HTTPException, _http_error)
         app.cli.add_command(keys_cli)
         app.cli.add_command(secrets_cli)
+        worker.init_app(app)
         own_client_unset = not (
             app.config.get("CONTEXTIO_CONSUMER_KEY") or app.config.get("CONTEXTIO_CONSUMER_SECRET")
         )

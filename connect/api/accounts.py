@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from .. import accounts, sources
+from .. import accounts, mail, sources
 from .blueprint import api_root, parameters, route, success, tenant
 from .shapes import account_shape, source_shape
 
@@ -18,7 +18,7 @@ def list_accounts() -> Response:
     root = api_root()
     return jsonify(
         [
-            account_shape(account, account_sources, root)
+            account_shape(account, account_sources, root, mail.counts(tenant(), account["id"]))
             for account, account_sources in accounts.list_accounts(tenant(), parameters())
         ]
     )
@@ -37,7 +37,11 @@ def create_account() -> Response:
 @route("/accounts/<account_id>", methods=["GET"])
 def get_account(account_id: str) -> Response:
     account = accounts.find_account(tenant(), account_id)
-    return jsonify(account_shape(account, accounts.account_sources(tenant(), account_id), api_root()))
+    return jsonify(
+        account_shape(
+            account, accounts.account_sources(tenant(), account_id), api_root(), mail.counts(tenant(), account_id)
+        )
+    )
 
 
 @route("/accounts/<account_id>", methods=["POST"])

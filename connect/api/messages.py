@@ -1,0 +1,48 @@
+"""The merged data set: ``messages``, ``files`` and a source's ``folders``."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+
+from .. import accounts, mail, sources
+from .blueprint import api_root, parameters, route, tenant
+from .shapes import file_shape, folder_shape, message_shape
+
+
+def _account_url(account_id: str) -> str:
+    return f"{api_root()}/accounts/{account_id}"
+
+
+@route("/accounts/<account_id>/messages", methods=["GET"])
+def list_messages(account_id: str) -> Response:
+    accounts.find_account(tenant(), account_id)
+    given = parameters()
+    include_flags = given.flag("include_flags")
+    url = _account_url(account_id)
+    return jsonify([message_shape(m, url, include_flags) for m in mail.list_messages(tenant(), account_id, given)])
+
+
+@route("/accounts/<account_id>/messages/<path:message_id>", methods=["GET"])
+def get_message(account_id: str, message_id: str) -> Response:
+    accounts.find_account(tenant(), account_id)
+    message = mail.find_message(tenant(), account_id, message_id.rstrip("/"))
+    return jsonify(message_shape(message, _account_url(account_id), parameters().flag("include_flags")))
+
+
+@route("/accounts/<account_id>/files", methods=["GET"])
+def list_files(account_id: str) -> Response:
+    accounts.find_account(tenant(), account_id)
+    url = _account_url(account_id)
+    return jsonify([file_shape(f, url) for f in mail.list_files(tenant(), account_id, parameters())])
+
+
+@route("/accounts/<account_id>/files/<file_id>", methods=["GET"])
+def get_file(account_id: str, file_id: str) -> Response:
+    accounts.find_account(tenant(), account_id)
+    return jsonify(file_shape(mail.find_file(tenant(), account_id, file_id), _account_url(account_id)))
+
+
+@route("/accounts/<account_id>/sources/<label>/folders", methods=["GET"])
+def list_folders(account_id: str, label: str) -> Response:
+    source = sources.find_source(tenant(), account_id, label)
+    return jsonify([folder_shape(folder) for folder in mail.folders(tenant(), source)])

@@ -1,0 +1,149 @@
+"""Delivering the "initial sync completed" callback until the receiver takes it.
+
+2xx is delivered. 410 Gone stops at once. Anything else — another status, a redirect (never
+followed), a timeout, a refused connection — is retried with exponential backoff and jitter
+for at least 24 hours, then the event is marked failed; it can be re-sent by hand. Every
+attempt is logged with its time, status, latency and error.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from sqlite_utils import Database
+
+from .. import clients, db
+from ..callback_urls import check_callback_url
+from ..crypto import Vault
+from ..errors import InvalidParameter
+from ..webhooks import sign_callback
+
+logger = logging.getLogger("connect.callbacks")
+
+RETRY_FOR = 24 * 3600
+FIRST_DELAY = 30
+MAX_DELAY = 2 * 3600
+TIMEOUT = (5, 15)
+LEASE = 60
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    allow_private: bool
+    user_agent: str = "Connect-Callbacks/1.0"
+
+
+class CallbackSender:
+    def __init__(
+        self,
+        database: Database,
+        vault: Vault,
+        settings: DeliverySettings,
+        http: requests.Session | None = None,
+        jitter: random.Random | None = None,
+    ) -> None:
+        self.database = database
+        self.vault = vault
+        self.settings = settings
+        self.http = http or requests.Session()
+        self.jitter = jitter or random.Random()
+
+    def deliver_due(self, now: int | None = None, limit: int = 100) -> int:
+        """Attempt every event that is due (at most ``limit``); how many were attempted."""
+        attempted = 0
+        while attempted < limit:
+            moment = int(time.time()) if now is None else now
+            event = db.claim_due_callback(self.database, moment, moment + LEASE)
+            if event is None:
+                break
+            self.attempt(event, moment)
+            attempted += 1
+        return attempted
+
+    def attempt(self, event: dict[str, Any], now: int) -> str:
+        secret = clients.consumer_secret(self.database, self.vault, event["consumer_key"])
+        status, error = None, None
+        started = time.perf_counter()
+        if secret is None:
+            error = "the API client that owns this source no longer exists"
+        else:
+            status, error = self._post(event, secret, now)
+        latency = int((time.perf_counter() - started) * 1000)
+        outcome = self._outcome(event, status, error, now)
+        db.record_callback_attempt(
+            self.database,
+            event["id"],
+            {"attempted_at": now, "status": status, "latency_ms": latency, "error": error},
+            outcome,
+        )
+        log = logger.info if outcome["state"] == "delivered" else logger.warning
+        log(
+            "callback %s to %s: attempt %d answered %s in %d ms%s",
+            event["webhook_id"],
+            event["url"],
+            event["attempts"] + 1,
+            status if status is not None else "nothing",
+            latency,
+            f" ({error})" if error else "",
+        )
+        return outcome["state"]
+
+    def _post(self, event: dict[str, Any], secret: str, now: int) -> tuple[int | None, str | None]:
+        try:
+            check_callback_url(event["url"], allow_private=self.settings.allow_private)
+        except InvalidParameter as refused:
+            return None, refused.message
+        body, headers = sign_callback(
+            secret,
+            account_id=event["account_id"],
+            source_label=event["source_label"],
+            timestamp=event["timestamp"],
+            token=event["token"],
+            webhook_id=event["webhook_id"],
+            signed_at=now,
+        )
+        try:
+            answer = self.http.post(
+                event["url"],
+                data=body,
+                headers={**headers, "user-agent": self.settings.user_agent},
+                timeout=TIMEOUT,
+                allow_redirects=False,
+            )
+        except requests.RequestException as failure:
+            return None, f"{type(failure).__name__}: {failure}"[:500]
+        answer.close()
+        if 300 <= answer.status_code < 400:
+            return answer.status_code, "redirects are not followed"
+        return (
+            answer.status_code,
+            None if 200 <= answer.status_code < 300 else f"answered {answer.status_code}",
+        )
+
+    def _outcome(
+        self, event: dict[str, Any], status: int | None, error: str | None, now: int
+    ) -> dict[str, Any]:
+        if status is not None and 200 <= status < 300:
+            return {"state": "delivered", "next_attempt_at": now, "finished_at": now, "last_error": None}
+        if status == 410:
+            return {
+                "state": "failed",
+                "next_attempt_at": now,
+                "finished_at": now,
+                "last_error": "410 Gone: not retried",
+            }
+        if now - event["created"] >= RETRY_FOR:
+            message = f"gave up after {event['attempts'] + 1} attempts over 24 hours: {error}"
+            return {"state": "failed", "next_attempt_at": now, "finished_at": now, "last_error": message}
+        delay = min(FIRST_DELAY * 2 ** event["attempts"], MAX_DELAY) * self.jitter.uniform(0.5, 1.5)
+        return {
+            "state": "pending",
+            "next_attempt_at": now + int(delay),
+            "finished_at": None,
+            "last_error": error,
+        }

@@ -1,0 +1,60 @@
+"""The job queue the worker draws sync jobs from.
+
+``JobQueue`` is the seam: the SQLite implementation serves one machine, and a deployment that
+outgrows it implements the same five methods on another queue (RQ or Celery on Redis) without
+touching the engine or the worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlite_utils import Database
+
+from .. import db
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    source_id: int
+    reason: str
+    attempts: int
+
+
+class JobQueue(Protocol):
+    def schedule_due(self, now: int) -> int:
+        """Queue the periodic syncs that are due; how many were queued."""
+
+    def claim(self, owner: str, now: int, lease_seconds: int) -> Job | None:
+        """The next due job, leased to ``owner``; never one whose source another owner holds."""
+
+    def renew(self, job: Job, owner: str, now: int, lease_seconds: int) -> bool:
+        """Extend the lease; False when it was lost (the job may be running elsewhere now)."""
+
+    def complete(self, job: Job, owner: str, now: int, error: str | None = None) -> None: ...
+
+    def release(self, job: Job, owner: str, now: int) -> None:
+        """Give an unfinished job back, to resume from its stored progress."""
+
+
+class SqliteJobQueue:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def schedule_due(self, now: int) -> int:
+        return db.queue_due_syncs(self.database, now)
+
+    def claim(self, owner: str, now: int, lease_seconds: int) -> Job | None:
+        row = db.claim_sync_job(self.database, owner, now, now + lease_seconds)
+        return None if row is None else Job(row["id"], row["source_id"], row["reason"], row["attempts"])
+
+    def renew(self, job: Job, owner: str, now: int, lease_seconds: int) -> bool:
+        return db.renew_sync_lease(self.database, job.id, owner, now + lease_seconds)
+
+    def complete(self, job: Job, owner: str, now: int, error: str | None = None) -> None:
+        db.finish_sync_job(self.database, job.id, owner, now, error)
+
+    def release(self, job: Job, owner: str, now: int) -> None:
+        db.release_sync_job(self.database, job.id, owner, now)

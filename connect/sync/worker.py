@@ -1,0 +1,216 @@
+"""The worker: schedules periodic syncs, runs sync jobs, delivers callbacks.
+
+``flask --app app worker`` runs one in the foreground until SIGTERM or SIGINT; it then stops
+between two batches, handing its unfinished job back so the next worker resumes it. Several
+workers may run at once: leases keep them off each other's sources.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import signal
+import socket
+import threading
+import time
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from .. import db
+from .delivery import CallbackSender, DeliverySettings
+from .engine import Interrupted, SyncEngine, SyncSettings
+from .oauth_tokens import MICROSOFT_METADATA_URL, AccessTokens
+from .queue import Job, JobQueue, SqliteJobQueue
+
+logger = logging.getLogger("connect.worker")
+
+LEASE_SECONDS = 300
+MAX_JOBS_PER_PASS = 50
+
+
+class Worker:
+    def __init__(
+        self,
+        app: Flask,
+        *,
+        name: str | None = None,
+        poll_seconds: float = 2.0,
+        batch_size: int = 200,
+        imap_timeout: float = 30,
+    ) -> None:
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.database_path = app.config["CONNECT_DATABASE"]
+        self.vault = app.extensions["connect.vault"]
+        self.poll_seconds = poll_seconds
+        self.sync_settings = SyncSettings(
+            gmail_host=app.config.get("GMAIL_IMAP_HOST") or "imap.gmail.com",
+            batch_size=batch_size,
+            timeout=imap_timeout,
+        )
+        self.delivery_settings = DeliverySettings(
+            allow_private=bool(app.config.get("CONNECT_ALLOW_PRIVATE_CALLBACKS"))
+        )
+        self.tokens = AccessTokens(
+            {
+                "GMAIL_OAUTH2": app.config["GOOGLE_SERVER_METADATA_URL"],
+                "MSLIVECONNECT": MICROSOFT_METADATA_URL,
+            }
+        )
+        self.stopping = threading.Event()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def run_pending(self, now: int | None = None) -> dict[str, int]:
+        """One pass in this thread: queue due syncs, run every due job, deliver due callbacks."""
+        database = db.connect(self.database_path)
+        try:
+            queue = SqliteJobQueue(database)
+            engine = SyncEngine(database, self.vault, self.tokens, self.sync_settings)
+            moment = int(time.time()) if now is None else now
+            scheduled = queue.schedule_due(moment)
+            ran = self._run_jobs(queue, engine, now)
+            delivered = CallbackSender(database, self.vault, self.delivery_settings).deliver_due(now)
+            return {"scheduled": scheduled, "jobs": ran, "callbacks": delivered}
+        finally:
+            database.close()
+
+    def run(self) -> None:
+        """Until stopped: syncs in one thread, callbacks in another, so a long sync never
+        holds up a delivery."""
+        logger.info("worker %s started", self.name)
+        threads = [
+            threading.Thread(target=self._loop, args=(self._sync_pass,), name="connect-sync"),
+            threading.Thread(target=self._loop, args=(self._delivery_pass,), name="connect-callbacks"),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        logger.info("worker %s stopped", self.name)
+
+    def _loop(self, one_pass) -> None:
+        database = db.connect(self.database_path)
+        try:
+            while not self.stopping.is_set():
+                try:
+                    busy = one_pass(database)
+                except Exception:
+                    logger.exception("worker pass failed; trying again shortly")
+                    busy = False
+                if not busy:
+                    self.stopping.wait(self.poll_seconds)
+        finally:
+            database.close()
+
+    def _sync_pass(self, database) -> bool:
+        queue = SqliteJobQueue(database)
+        queue.schedule_due(int(time.time()))
+        return (
+            self._run_jobs(queue, SyncEngine(database, self.vault, self.tokens, self.sync_settings), None) > 0
+        )
+
+    def _delivery_pass(self, database) -> bool:
+        return CallbackSender(database, self.vault, self.delivery_settings).deliver_due() > 0
+
+    def _run_jobs(self, queue: JobQueue, engine: SyncEngine, now: int | None) -> int:
+        ran = 0
+        while ran < MAX_JOBS_PER_PASS and not self.stopping.is_set():
+            job = queue.claim(self.name, int(time.time()) if now is None else now, LEASE_SECONDS)
+            if job is None:
+                break
+            self._run_job(queue, engine, job)
+            ran += 1
+        return ran
+
+    def _run_job(self, queue: JobQueue, engine: SyncEngine, job: Job) -> None:
+        renewed = time.monotonic()
+
+        def keep_going() -> bool:
+            nonlocal renewed
+            if self.stopping.is_set():
+                return False
+            if time.monotonic() - renewed > LEASE_SECONDS / 3:
+                if not queue.renew(job, self.name, int(time.time()), LEASE_SECONDS):
+                    logger.warning("worker %s lost its lease on sync job %d", self.name, job.id)
+                    return False
+                renewed = time.monotonic()
+            return True
+
+        try:
+            outcome = engine.sync(job.source_id, keep_going)
+        except Interrupted:
+            queue.release(job, self.name, int(time.time()))
+            return
+        except Exception as error:
+            logger.exception("sync job %d for source %d failed unexpectedly", job.id, job.source_id)
+            queue.complete(job, self.name, int(time.time()), f"{type(error).__name__}: {error}")
+            return
+        queue.complete(job, self.name, int(time.time()), None if outcome != "failed" else "the sync failed")
+
+
+@click.command("worker")
+@click.option("--poll", default=2.0, show_default=True, help="Seconds between looks for work when idle.")
+@with_appcontext
+def worker_command(poll: float) -> None:
+    """Run the sync worker in the foreground (stops cleanly on SIGTERM / SIGINT)."""
+    worker = Worker(current_app._get_current_object(), poll_seconds=poll)
+
+    def stop(signum, _frame) -> None:
+        logger.info(
+            "worker %s: %s received, finishing the current batch", worker.name, signal.Signals(signum).name
+        )
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    worker.run()
+
+
+callbacks_cli = AppGroup("callbacks", help="Initial-sync callbacks sent to API clients.")
+
+
+@callbacks_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, each event with its attempts.")
+def list_callbacks(as_json: bool) -> None:
+    """Every callback event with its delivery attempts."""
+    database = db.get_db()
+    events = [
+        {**event, "attempt_log": db.callback_attempts(database, event["id"])}
+        for event in db.callback_events(database)
+    ]
+    if as_json:
+        click.echo(json.dumps(events, indent=2))
+        return
+    if not events:
+        click.echo("No callbacks yet.")
+    for event in events:
+        click.echo(
+            f"#{event['id']} {event['state']:<9} account {event['account_id']} source {event['source_label']} "
+            f"-> {event['url']} ({event['attempts']} attempt(s)){': ' + event['last_error'] if event['last_error'] else ''}"
+        )
+        for attempt in event["attempt_log"]:
+            click.echo(
+                f"    {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(attempt['attempted_at']))} "
+                f"status {attempt['status'] or '-'} {attempt['latency_ms']} ms {attempt['error'] or ''}"
+            )
+
+
+@callbacks_cli.command("resend")
+@click.argument("event_id", type=int)
+def resend_callback(event_id: int) -> None:
+    """Send a delivered or failed callback again (the worker picks it up)."""
+    database = db.get_db()
+    if db.callback_event(database, event_id) is None:
+        raise click.ClickException(f"no callback #{event_id}")
+    if not db.resend_callback(database, event_id, int(time.time())):
+        raise click.ClickException(f"callback #{event_id} is already waiting to be sent")
+    click.echo(f"Callback #{event_id} queued to be sent again.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(worker_command)
+    app.cli.add_command(callbacks_cli)

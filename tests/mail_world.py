@@ -1,0 +1,154 @@
+"""Helpers for tests that sync real mailboxes: an app wired to the test Dovecot and OAuth
+provider, an API client in it, sources added the way the API adds them, and a receiver."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response
+
+from app import create_app
+from connect import CallbackReceiver, accounts, clients, db, sources
+from connect.parameters import Parameters
+from connect.sync.worker import Worker
+from connect.tenant import Tenant
+from tests.dovecot import Dovecot
+from tests.oauth_provider import OAuthProvider, ServerThread
+from tests.servers import free_port
+
+GMAIL_HOST = "localhost"  # Gmail sources reach the test Dovecot by this name; others by 127.0.0.1
+
+
+@dataclass
+class MailWorld:
+    app: Flask
+    dovecot: Dovecot
+    provider: OAuthProvider
+    consumer_key: str
+    consumer_secret: str
+
+    @classmethod
+    def create(cls, folder: Path, dovecot: Dovecot, provider: OAuthProvider, **config: Any) -> MailWorld:
+        app = create_app(
+            {
+                "CONNECT_ENV": "development",
+                "SECRET_KEY": "mail-world-key",
+                "CONNECT_DATABASE": str(folder / "connect.sqlite3"),
+                "CONTEXTIO_CONSUMER_SECRET": "unused-by-these-tests",
+                "GMAIL_IMAP_HOST": GMAIL_HOST,
+                "GOOGLE_SERVER_METADATA_URL": provider.metadata_url,
+                "CONNECT_ALLOW_PRIVATE_CALLBACKS": True,
+                **config,
+            }
+        )
+        with app.app_context():
+            keys = clients.create_client(db.get_db(), app.extensions["connect.vault"], "mail tests")
+        return cls(app, dovecot, provider, keys.consumer_key, keys.consumer_secret)
+
+    def tenant(self) -> Tenant:
+        return Tenant(db.get_db(), self.app.extensions["connect.vault"], self.consumer_key, True)
+
+    def add_account(self, email: str = "owner@example.com") -> str:
+        with self.app.app_context():
+            account, _ = accounts.create_account(self.tenant(), Parameters({"email": email}))
+        return account["id"]
+
+    def add_source(self, account_id: str, user: str, **overrides: Any) -> str:
+        """A password source on the test Dovecot over TLS, unless overridden."""
+        parameters = {
+            "email": user,
+            "server": "127.0.0.1",
+            "username": user,
+            "port": str(self.dovecot.imaps_port),
+            "use_ssl": "1",
+            "type": "IMAP",
+            "password": self.dovecot.users.get(user, ""),
+            **{name: str(value) for name, value in overrides.items()},
+        }
+        with self.app.app_context():
+            source = sources.add_source(self.tenant(), account_id, user, Parameters(parameters))
+        return source["label"]
+
+    def add_gmail_source(self, account_id: str, user: str, refresh_token: str, **overrides: Any) -> str:
+        with self.app.app_context():
+            db.save_provider(
+                db.get_db(),
+                {
+                    "consumer_key": self.consumer_key,
+                    "provider_consumer_key": self.provider.client_id,
+                    "type": "GMAIL_OAUTH2",
+                    "provider_consumer_secret": self.app.extensions["connect.vault"].encrypt(
+                        self.provider.client_secret
+                    ),
+                    "created": 0,
+                },
+            )
+        return self.add_source(
+            account_id,
+            user,
+            server=GMAIL_HOST,
+            provider_consumer_key=self.provider.client_id,
+            provider_refresh_token=refresh_token,
+            **overrides,
+        )
+
+    def source(self, account_id: str, label: str) -> dict[str, Any]:
+        with self.app.app_context():
+            return sources.find_source(self.tenant(), account_id, label)
+
+    def update_source(self, account_id: str, label: str, **parameters: Any) -> None:
+        with self.app.app_context():
+            row = sources.find_source(self.tenant(), account_id, label)
+            sources.update_source(self.tenant(), row, Parameters({k: str(v) for k, v in parameters.items()}))
+
+    def sync(self, now: int | None = None, **worker_options: Any) -> dict[str, int]:
+        return Worker(self.app, **worker_options).run_pending(now)
+
+    def query(self, sql: str, parameters: Any = ()) -> list[dict[str, Any]]:
+        with self.app.app_context():
+            return list(db.get_db().query(sql, parameters))
+
+    def api(self, path: str, **parameters: str) -> Any:
+        """GET /2.0/<path> through the app, signed as this world's API client."""
+        from urllib.parse import urlencode
+
+        from oauthlib.oauth1 import Client
+
+        query = f"?{urlencode(parameters)}" if parameters else ""
+        uri, headers, _ = Client(self.consumer_key, client_secret=self.consumer_secret).sign(
+            f"http://localhost/2.0/{path}{query}"
+        )
+        answer = self.app.test_client().get(uri.removeprefix("http://localhost"), headers=headers)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        return answer.json
+
+
+class Receiver:
+    """The foundation's callback receiver on loopback, keyed with the API client's secret;
+    it can be told to refuse the first deliveries the way a struggling host app would."""
+
+    def __init__(self, folder: Path, secret: str, refuse_first: int = 0) -> None:
+        self.app = Flask("receiving-host", instance_path=str(folder / "receiver-instance"))
+        CallbackReceiver(self.app, secrets=[secret], database=str(folder / "receiver.sqlite3"))
+        self.refusals_left = refuse_first
+        self.requests = 0
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}/connect/callbacks/sync"
+        self.server = ServerThread(self._wsgi, port).start()
+
+    def _wsgi(self, environ, start_response):
+        self.requests += 1
+        if self.refusals_left > 0:
+            self.refusals_left -= 1
+            return Response(json.dumps({"busy": True}), status=503)(environ, start_response)
+        return self.app.wsgi_app(environ, start_response)
+
+    def recorded(self) -> list[dict[str, Any]]:
+        with self.app.app_context():
+            return list(db.completed_syncs(db.get_db()))
+
+    def stop(self) -> None:
+        self.server.stop()

@@ -1,0 +1,133 @@
+"""A local OAuth 2.0 / OpenID provider standing in for Google in the tests.
+
+It issues refresh tokens, exchanges them for access tokens, revokes them, and introspects
+access tokens for Dovecot's ``oauth2`` passdb — so an XOAUTH2 login in the tests is checked
+by Dovecot against this provider exactly as Gmail checks Google's tokens.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, field
+
+from flask import Flask, jsonify, request
+from werkzeug.serving import make_server
+
+from tests.servers import free_port
+
+MAIL_SCOPE = "https://mail.google.com/"
+
+
+@dataclass
+class Grant:
+    email: str
+    scopes: set[str]
+    client_id: str
+    revoked: bool = False
+
+
+@dataclass
+class OAuthProvider:
+    base_url: str
+    client_id: str = "connect-test-client.apps.example.com"
+    client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    refresh_tokens: dict[str, Grant] = field(default_factory=dict)
+    access_tokens: dict[str, Grant] = field(default_factory=dict)
+    token_requests: int = 0
+
+    @property
+    def metadata_url(self) -> str:
+        return f"{self.base_url}/.well-known/openid-configuration"
+
+    @property
+    def introspection_url(self) -> str:
+        return f"{self.base_url}/introspect"
+
+    def issue_refresh_token(self, email: str, scopes: set[str] | None = None) -> str:
+        token = "1//" + secrets.token_urlsafe(24)
+        self.refresh_tokens[token] = Grant(email, scopes or {"openid", "email", MAIL_SCOPE}, self.client_id)
+        return token
+
+    def revoke(self, token: str) -> None:
+        grant = self.refresh_tokens.get(token)
+        if grant:
+            grant.revoked = True
+            for access, other in self.access_tokens.items():
+                if other is grant:
+                    self.access_tokens[access] = Grant(grant.email, grant.scopes, grant.client_id, revoked=True)
+
+    def app(self) -> Flask:
+        app = Flask("test-oauth-provider")
+
+        @app.get("/.well-known/openid-configuration")
+        def discovery():
+            return jsonify(
+                issuer=self.base_url,
+                authorization_endpoint=f"{self.base_url}/authorize",
+                token_endpoint=f"{self.base_url}/token",
+                revocation_endpoint=f"{self.base_url}/revoke",
+                introspection_endpoint=self.introspection_url,
+                jwks_uri=f"{self.base_url}/jwks",
+                response_types_supported=["code"],
+                subject_types_supported=["public"],
+                id_token_signing_alg_values_supported=["RS256"],
+                code_challenge_methods_supported=["S256"],
+            )
+
+        @app.post("/token")
+        def token():
+            self.token_requests += 1
+            client_id, client_secret = _client_credentials()
+            if (client_id, client_secret) != (self.client_id, self.client_secret):
+                return jsonify(error="invalid_client", error_description="unknown client"), 401
+            if request.form.get("grant_type") != "refresh_token":
+                return jsonify(error="unsupported_grant_type"), 400
+            grant = self.refresh_tokens.get(request.form.get("refresh_token", ""))
+            if grant is None or grant.revoked:
+                return jsonify(error="invalid_grant", error_description="Token has been expired or revoked."), 400
+            access = "ya29." + secrets.token_urlsafe(24)
+            self.access_tokens[access] = grant
+            return jsonify(access_token=access, token_type="Bearer", expires_in=3599, scope=" ".join(grant.scopes))
+
+        @app.post("/revoke")
+        def revoke():
+            self.revoke(request.form.get("token", ""))
+            return "", 200
+
+        @app.post("/introspect")
+        def introspect():
+            grant = self.access_tokens.get(request.form.get("token", ""))
+            if grant is None or grant.revoked or MAIL_SCOPE not in grant.scopes:
+                return jsonify(active=False)
+            return jsonify(active=True, username=grant.email, scope=" ".join(grant.scopes))
+
+        return app
+
+
+def _client_credentials() -> tuple[str | None, str | None]:
+    if request.authorization and request.authorization.type == "basic":
+        return request.authorization.username, request.authorization.password
+    return request.form.get("client_id"), request.form.get("client_secret")
+
+
+class ServerThread:
+    """A WSGI app on a loopback port, in a daemon thread, for the length of a test session."""
+
+    def __init__(self, app, port: int) -> None:
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> ServerThread:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+def start_provider() -> tuple[OAuthProvider, ServerThread]:
+    port = free_port()
+    provider = OAuthProvider(f"http://127.0.0.1:{port}")
+    return provider, ServerThread(provider.app(), port).start()
