@@ -18,12 +18,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@touch $@
 
 run: $(VENV)/.installed
-	CONNECT_ENV=development $(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
+	PORT=$(PORT) scripts/run-dev
 
 test: $(VENV)/.installed
+	scripts/install-system-packages
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed
+	scripts/install-system-packages
 	@for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:

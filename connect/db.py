@@ -6,6 +6,7 @@ one module. A connection never crosses threads or forked processes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sqlite3
@@ -298,6 +299,19 @@ def migrate(path: str) -> int:
         return len(MIGRATIONS)
     finally:
         database.close()
+
+
+@contextlib.contextmanager
+def write_lock(database: Database) -> Iterator[None]:
+    """A transaction that holds the write lock from its first statement, for read-then-write
+    steps that two processes may run at once (both starting up, say)."""
+    database.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        database.rollback()
+        raise
+    database.commit()
 
 
 def init_app(app: Flask) -> None:
@@ -729,7 +743,8 @@ def renew_sync_lease(database: Database, job_id: int, owner: str, lease_until: i
 
 def finish_sync_job(database: Database, job_id: int, owner: str, now: int, error: str | None = None) -> None:
     database.execute(
-        "UPDATE sync_jobs SET state = ?, finished_at = ?, error = ?, lease_owner = NULL, lease_expires = NULL "
+        "UPDATE sync_jobs SET state = ?, finished_at = ?, error = ?, "
+        "lease_owner = NULL, lease_expires = NULL "
         "WHERE id = ? AND lease_owner = ?",
         ["failed" if error else "done", now, error, job_id, owner],
     )
@@ -878,7 +893,8 @@ def index_batch(
                     database["files"].insert({**file, "message_id": message_id}, ignore=True)
             database.execute(
                 "INSERT INTO message_locations (folder_id, uid, message_id, flags) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (folder_id, uid) DO UPDATE SET message_id = excluded.message_id, flags = excluded.flags",
+                "ON CONFLICT (folder_id, uid) "
+                "DO UPDATE SET message_id = excluded.message_id, flags = excluded.flags",
                 [folder_id, uid, message_id, flags],
             )
         database["folders"].update(folder_id, folder_progress)
@@ -985,7 +1001,8 @@ def locations_of(database: Database, message_ids: list[str]) -> list[dict[str, A
     return list(
         database.query(
             f"SELECT l.message_id, l.uid, l.flags, fo.name AS folder, s.label, s.id AS source_id "
-            f"FROM message_locations l JOIN folders fo ON fo.id = l.folder_id JOIN sources s ON s.id = fo.source_id "
+            f"FROM message_locations l JOIN folders fo ON fo.id = l.folder_id "
+            f"JOIN sources s ON s.id = fo.source_id "
             f"WHERE l.message_id IN ({marks}) ORDER BY s.id, fo.name",
             message_ids,
         )
@@ -998,7 +1015,8 @@ def files_of_messages(database: Database, message_ids: list[str]) -> list[dict[s
     marks = ", ".join("?" for _ in message_ids)
     return list(
         database.query(
-            f"SELECT f.* FROM files f WHERE f.message_id IN ({marks}) AND {_SHOWN_FILES} ORDER BY f.body_section",
+            f"SELECT f.* FROM files f WHERE f.message_id IN ({marks}) AND {_SHOWN_FILES} "
+            "ORDER BY f.body_section",
             message_ids,
         )
     )

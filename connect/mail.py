@@ -114,7 +114,12 @@ def _with_locations_and_files(tenant: Tenant, rows: list[dict[str, Any]]) -> lis
     for file in db.files_of_messages(tenant.database, ids):
         files[file["message_id"]].append(file)
     return [
-        {**row, "addresses": json.loads(row["addresses"]), "locations": locations[row["id"]], "files": files[row["id"]]}
+        {
+            **row,
+            "addresses": json.loads(row["addresses"]),
+            "locations": locations[row["id"]],
+            "files": files[row["id"]],
+        }
         for row in rows
     ]
 
@@ -140,7 +145,10 @@ def find_file(tenant: Tenant, account_id: str, file_id: str) -> dict[str, Any]:
 
 
 def folders(tenant: Tenant, source: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{**row, "attributes": json.loads(row["attributes"])} for row in db.folders_of(tenant.database, source["id"])]
+    return [
+        {**row, "attributes": json.loads(row["attributes"])}
+        for row in db.folders_of(tenant.database, source["id"])
+    ]
 
 
 def counts(tenant: Tenant, account_id: str) -> dict[str, int]:

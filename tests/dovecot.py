@@ -199,8 +199,9 @@ class Dovecot:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"dovecot exited: {(self.root / 'dovecot.stderr').read_text()}"
-                                   f"{self._log()}")
+                raise RuntimeError(
+                    f"dovecot exited: {(self.root / 'dovecot.stderr').read_text()}{self._log()}"
+                )
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.imap_port), 1):
                 return
             time.sleep(0.05)

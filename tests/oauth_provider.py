@@ -55,7 +55,9 @@ class OAuthProvider:
             grant.revoked = True
             for access, other in self.access_tokens.items():
                 if other is grant:
-                    self.access_tokens[access] = Grant(grant.email, grant.scopes, grant.client_id, revoked=True)
+                    self.access_tokens[access] = Grant(
+                        grant.email, grant.scopes, grant.client_id, revoked=True
+                    )
 
     def app(self) -> Flask:
         app = Flask("test-oauth-provider")
@@ -85,10 +87,14 @@ class OAuthProvider:
                 return jsonify(error="unsupported_grant_type"), 400
             grant = self.refresh_tokens.get(request.form.get("refresh_token", ""))
             if grant is None or grant.revoked:
-                return jsonify(error="invalid_grant", error_description="Token has been expired or revoked."), 400
+                return jsonify(
+                    error="invalid_grant", error_description="Token has been expired or revoked."
+                ), 400
             access = "ya29." + secrets.token_urlsafe(24)
             self.access_tokens[access] = grant
-            return jsonify(access_token=access, token_type="Bearer", expires_in=3599, scope=" ".join(grant.scopes))
+            return jsonify(
+                access_token=access, token_type="Bearer", expires_in=3599, scope=" ".join(grant.scopes)
+            )
 
         @app.post("/revoke")
         def revoke():

@@ -25,7 +25,9 @@ def subjects(world, account_id):
 
 def test_a_password_source_syncs_over_tls(world, dovecot, mailbox_user):
     user = mailbox_user(folders=("Sent",))
-    dovecot.deliver(user, message("Hello over TLS", attachments=[("report.pdf", "application/pdf", b"%PDF-1.4")]))
+    dovecot.deliver(
+        user, message("Hello over TLS", attachments=[("report.pdf", "application/pdf", b"%PDF-1.4")])
+    )
     dovecot.deliver(user, message("Sent by me"), folder="Sent")
     account_id = world.add_account()
     label = world.add_source(account_id, user)
@@ -52,7 +54,9 @@ def test_starttls_is_used_on_a_plain_port(world, dovecot, mailbox_user):
     world.sync()
 
     assert world.source(account_id, label)["status"] == "OK"
-    logins = [line for line in (dovecot.root / "dovecot.log").read_text().splitlines() if f"user=<{user}>" in line]
+    logins = [
+        line for line in (dovecot.root / "dovecot.log").read_text().splitlines() if f"user=<{user}>" in line
+    ]
     assert logins and all("TLS" in line for line in logins if "Login:" in line)
 
 
@@ -203,7 +207,10 @@ def test_raw_file_list_shows_signature_images_and_winmail_dat(world, dovecot, ma
         user,
         message(
             "With noise",
-            attachments=[("contract.pdf", "application/pdf", b"%PDF" * 100), ("winmail.dat", "application/ms-tnef", b"x")],
+            attachments=[
+                ("contract.pdf", "application/pdf", b"%PDF" * 100),
+                ("winmail.dat", "application/ms-tnef", b"x"),
+            ],
             inline_images=[("image001.png", b"\x89PNG" + b"0" * 100)],
         ),
     )

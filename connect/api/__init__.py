@@ -67,13 +67,13 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
     """Context.IO's error shape for anything under /2.0; other paths keep the host's pages."""
     if not request.path.startswith(bp.url_prefix + "/") and request.path != bp.url_prefix:
         return error
-    messages = {
+    reasons = {
         404: "no such resource",
         405: f"{request.method} is not allowed here",
         413: "the request is too large",
         500: "the server failed to answer this request; the failure is logged",
     }
-    response = jsonify(type="error", value=messages.get(error.code, error.description))
+    response = jsonify(type="error", value=reasons.get(error.code, error.description))
     response.status_code = error.code or 500
     return response
 

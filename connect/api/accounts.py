@@ -39,7 +39,10 @@ def get_account(account_id: str) -> Response:
     account = accounts.find_account(tenant(), account_id)
     return jsonify(
         account_shape(
-            account, accounts.account_sources(tenant(), account_id), api_root(), mail.counts(tenant(), account_id)
+            account,
+            accounts.account_sources(tenant(), account_id),
+            api_root(),
+            mail.counts(tenant(), account_id),
         )
     )
 

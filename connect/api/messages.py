@@ -19,7 +19,9 @@ def list_messages(account_id: str) -> Response:
     given = parameters()
     include_flags = given.flag("include_flags")
     url = _account_url(account_id)
-    return jsonify([message_shape(m, url, include_flags) for m in mail.list_messages(tenant(), account_id, given)])
+    return jsonify(
+        [message_shape(m, url, include_flags) for m in mail.list_messages(tenant(), account_id, given)]
+    )
 
 
 @route("/accounts/<account_id>/messages/<path:message_id>", methods=["GET"])

@@ -85,7 +85,13 @@ def token_shape(
     }
 
 
-FLAG_NAMES = {"\\Seen": "seen", "\\Answered": "answered", "\\Flagged": "flagged", "\\Deleted": "deleted", "\\Draft": "draft"}
+FLAG_NAMES = {
+    "\\Seen": "seen",
+    "\\Answered": "answered",
+    "\\Flagged": "flagged",
+    "\\Deleted": "deleted",
+    "\\Draft": "draft",
+}
 
 
 def _person_info(addresses: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -98,7 +104,9 @@ def _person_info(addresses: dict[str, Any]) -> dict[str, dict[str, str]]:
     return people
 
 
-def file_shape(file: dict[str, Any], account_url: str, message: dict[str, Any] | None = None) -> dict[str, Any]:
+def file_shape(
+    file: dict[str, Any], account_url: str, message: dict[str, Any] | None = None
+) -> dict[str, Any]:
     source = message or file
     return {
         "file_id": file["id"],

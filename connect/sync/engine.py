@@ -139,7 +139,8 @@ class SyncEngine:
             raise SyncFailure(SourceStatus.INVALID_CREDENTIALS, str(error)) from None
         raise SyncFailure(
             SourceStatus.INVALID_CREDENTIALS,
-            "OAuth 1.0 tokens are no longer accepted by mail providers: reconnect with an OAuth 2.0 refresh token",
+            "OAuth 1.0 tokens are no longer accepted by mail providers: "
+            "reconnect with an OAuth 2.0 refresh token",
         )
 
     def _log_in_with_oauth2(self, mailbox: Mailbox, source: dict[str, Any]) -> IMAPClient:
@@ -174,7 +175,8 @@ class SyncEngine:
         if gmail and not any(b"\\All" in flags for flags, _, _ in listed):
             raise SyncFailure(
                 SourceStatus.NO_ACCESS_TO_ALL_MAIL,
-                "the All Mail folder is not visible over IMAP: show it in Gmail's settings (Labels, Show in IMAP)",
+                "the All Mail folder is not visible over IMAP: "
+                "show it in Gmail's settings (Labels, Show in IMAP)",
             )
         if not source["sync_all_folders"]:
             listed = [entry for entry in listed if not SKIPPED_FOLDERS & set(entry[0])]

@@ -62,7 +62,7 @@ def open_mailbox(
         ) from None
     except ConnectionRefusedError:
         raise SyncFailure(SourceStatus.CONNECTION_IMPOSSIBLE, f"{where} refused the connection") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise SyncFailure(SourceStatus.CONNECTION_IMPOSSIBLE, f"{where} did not answer in time") from None
     except (OSError, imaplib.IMAP4.error, IMAPClientError) as error:
         raise SyncFailure(

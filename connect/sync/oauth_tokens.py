@@ -52,7 +52,8 @@ class AccessTokens:
         except OAuthError as error:
             raise SyncFailure(
                 SourceStatus.INVALID_CREDENTIALS,
-                f"the OAuth provider refused the refresh token ({error.error}: {error.description or 'no detail'})",
+                "the OAuth provider refused the refresh token "
+                f"({error.error}: {error.description or 'no detail'})",
             ) from None
         except (requests.RequestException, ValueError) as error:
             raise SyncFailure(

@@ -15,6 +15,7 @@ import signal
 import socket
 import threading
 import time
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
@@ -189,8 +190,9 @@ def list_callbacks(as_json: bool) -> None:
         click.echo("No callbacks yet.")
     for event in events:
         click.echo(
-            f"#{event['id']} {event['state']:<9} account {event['account_id']} source {event['source_label']} "
-            f"-> {event['url']} ({event['attempts']} attempt(s)){': ' + event['last_error'] if event['last_error'] else ''}"
+            f"#{event['id']} {event['state']:<9} account {event['account_id']} "
+            f"source {event['source_label']} -> {event['url']} ({event['attempts']} attempt(s))"
+            + (f": {event['last_error']}" if event["last_error"] else "")
         )
         for attempt in event["attempt_log"]:
             click.echo(

@@ -1,0 +1,152 @@
+"""messages, files and folders of the merged data set, with Context.IO's filters."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+import pytest
+from oauthlib.oauth1 import Client
+
+from tests.dovecot import message
+from tests.mail_world import MailWorld
+
+DAY = 86400
+
+
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory, dovecot, oauth_provider):
+    world = MailWorld.create(tmp_path_factory.mktemp("messages"), dovecot, oauth_provider)
+    user = f"messages-{time.time_ns()}@example.com"
+    dovecot.add_user(user, "pw", ("Sent", "Archive"))
+    now = time.time()
+    dovecot.deliver(
+        user,
+        message(
+            "Invoice March",
+            sender="Billing <billing@shop.example>",
+            date=now - 3 * DAY,
+            attachments=[("invoice-march.pdf", "application/pdf", b"%PDF" * 10)],
+            message_id="<invoice-march@shop.example>",
+        ),
+    )
+    dovecot.deliver(
+        user,
+        message(
+            "Invoice April",
+            sender="Billing <billing@shop.example>",
+            date=now - 2 * DAY,
+            attachments=[("invoice-april.pdf", "application/pdf", b"%PDF" * 10)],
+        ),
+    )
+    dovecot.deliver(
+        user,
+        message("Lunch?", sender="Friend <friend@example.org>", to="Me <" + user + ">", date=now - DAY),
+        folder="Archive",
+    )
+    dovecot.deliver(
+        user,
+        message("Re: Lunch?", sender="Me <" + user + ">", to="Friend <friend@example.org>", date=now),
+        folder="Sent",
+    )
+    account_id = world.add_account(user)
+    label = world.add_source(account_id, user)
+    world.sync()
+    return world, account_id, label, now
+
+
+def get(world, path, expected=200, **parameters):
+    query = f"?{urlencode(parameters)}" if parameters else ""
+    uri, headers, _ = Client(world.consumer_key, client_secret=world.consumer_secret).sign(
+        f"http://localhost/2.0/{path}{query}"
+    )
+    answer = world.app.test_client().get(uri.removeprefix("http://localhost"), headers=headers)
+    assert answer.status_code == expected, answer.get_data(as_text=True)
+    return answer.json
+
+
+def subjects(world, account_id, **filters):
+    return [m["subject"] for m in get(world, f"accounts/{account_id}/messages", **filters)]
+
+
+def test_messages_are_newest_first_and_page(synced):
+    world, account_id, _, _ = synced
+    assert subjects(world, account_id) == ["Re: Lunch?", "Lunch?", "Invoice April", "Invoice March"]
+    assert subjects(world, account_id, sort_order="asc", limit=2) == ["Invoice March", "Invoice April"]
+    assert subjects(world, account_id, limit=1, offset=1) == ["Lunch?"]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"subject": "invoice"}, ["Invoice April", "Invoice March"]),
+        ({"subject": "/^Re: /"}, ["Re: Lunch?"]),
+        ({"from": "billing@shop.example"}, ["Invoice April", "Invoice March"]),
+        ({"to": "friend@example.org"}, ["Re: Lunch?"]),
+        ({"email": "friend@example.org"}, ["Re: Lunch?", "Lunch?"]),
+        ({"folder": "Archive"}, ["Lunch?"]),
+        ({"file_name": "april"}, ["Invoice April"]),
+        ({"file_name": "/march\\.pdf$/"}, ["Invoice March"]),
+    ],
+)
+def test_message_filters(synced, filters, expected):
+    world, account_id, _, _ = synced
+    assert subjects(world, account_id, **filters) == expected
+
+
+def test_date_filters(synced):
+    world, account_id, _, now = synced
+    assert subjects(world, account_id, date_after=int(now - 1.5 * DAY)) == ["Re: Lunch?", "Lunch?"]
+    assert subjects(world, account_id, date_before=int(now - 2.5 * DAY)) == ["Invoice March"]
+    assert subjects(world, account_id, indexed_after=int(now + DAY)) == []
+
+
+def test_source_filter_and_message_shape(synced):
+    world, account_id, label, _ = synced
+    [invoice] = get(world, f"accounts/{account_id}/messages", source=label, subject="March")
+    assert invoice["addresses"]["from"] == {"email": "billing@shop.example", "name": "Billing"}
+    assert invoice["person_info"]["billing@shop.example"]["name"] == "Billing"
+    assert invoice["folders"] == ["INBOX"]
+    assert invoice["sources"][0]["label"] == label
+    assert [f["file_name"] for f in invoice["files"]] == ["invoice-march.pdf"]
+    assert invoice["resource_url"].endswith(f"/messages/{invoice['message_id']}")
+    assert get(world, f"accounts/{account_id}/messages/{invoice['message_id']}")["subject"] == "Invoice March"
+    by_header = get(world, f"accounts/{account_id}/messages/invoice-march@shop.example")
+    assert by_header["message_id"] == invoice["message_id"]
+
+
+def test_files_list_and_get(synced):
+    world, account_id, _, _ = synced
+    files = get(world, f"accounts/{account_id}/files")
+    assert [f["file_name"] for f in files] == ["invoice-april.pdf", "invoice-march.pdf"]
+    assert [f["file_name"] for f in get(world, f"accounts/{account_id}/files", file_name="march")] == [
+        "invoice-march.pdf"
+    ]
+    one = get(world, f"accounts/{account_id}/files/{files[0]['file_id']}")
+    assert (one["type"], one["subject"], one["body_section"]) == ("application/pdf", "Invoice April", "2")
+    assert get(world, f"accounts/{account_id}")["nb_files"] == 2
+
+
+def test_folders_of_a_source(synced):
+    world, account_id, label, _ = synced
+    folders = {f["name"]: f for f in get(world, f"accounts/{account_id}/sources/0/folders")}
+    assert set(folders) == {"INBOX", "Sent", "Archive"}
+    assert folders["Archive"]["nb_messages"] == 1 and folders["INBOX"]["delim"] == "/"
+
+
+@pytest.mark.parametrize(
+    ("path", "filters", "status", "message"),
+    [
+        ("messages", {"limit": "101"}, 400, "limit must be from 1 to 100"),
+        ("messages", {"subject": "/([/"}, 400, "not a valid regular expression"),
+        ("messages", {"date_before": "yesterday"}, 400, "date_before must be a whole number"),
+        ("messages", {"sort_order": "sideways"}, 400, "sort_order must be one of asc, desc"),
+        ("messages/no-such-message", {}, 404, "not found"),
+        ("files/no-such-file", {}, 404, "not found"),
+        ("sources/nobody/folders", {}, 404, "not found"),
+    ],
+)
+def test_bad_requests_are_named(synced, path, filters, status, message):
+    world, account_id, _, _ = synced
+    answer = get(world, f"accounts/{account_id}/{path}", expected=status, **filters)
+    assert message in answer["value"]
