@@ -7,6 +7,8 @@ import warnings
 
 import pytest
 
+from tests.conftest import imap_settings
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)  # it imports pkg_resources
     from contextio.lib.errors import RequestError
@@ -21,20 +23,8 @@ def contextio(api_server):
     return V2_0(keys.consumer_key, keys.consumer_secret, url_base=api_server.base_url)
 
 
-def imap(**overrides):
-    return {
-        "server": "imap.example.com",
-        "username": "alice@example.com",
-        "use_ssl": 1,
-        "port": 993,
-        "type": "IMAP",
-        "password": "s3cret",
-        **overrides,
-    }
-
-
 def test_accounts_and_sources_through_the_official_client(contextio):
-    account = contextio.post_account(email="alice@example.com", first_name="Alice", **imap())
+    account = contextio.post_account(email="alice@example.com", first_name="Alice", **imap_settings())
     assert account.id
 
     [listed] = contextio.get_accounts()
@@ -49,7 +39,7 @@ def test_accounts_and_sources_through_the_official_client(contextio):
     assert source.get() is True
     assert (source.server, source.port, source.use_ssl) == ("imap.example.com", 993, True)
 
-    second = listed.post_source(email="alice@example.com", **imap(server="imap2.example.com"))
+    second = listed.post_source(email="alice@example.com", **imap_settings(server="imap2.example.com"))
     assert isinstance(second, Source)
     assert second.get() is True
     assert second.server == "imap2.example.com"
@@ -81,7 +71,7 @@ def test_oauth_providers_and_oauth2_sources_through_the_official_client(contexti
 
     account = contextio.post_account(
         email="gina@gmail.com",
-        **imap(
+        **imap_settings(
             server="imap.gmail.com",
             username="gina@gmail.com",
             password=None,

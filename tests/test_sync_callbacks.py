@@ -6,11 +6,13 @@ import json
 import time
 
 import pytest
+from flask import Flask, redirect
 
 from connect import db
 from connect.sync.delivery import RETRY_FOR
 from tests.dovecot import message
 from tests.mail_world import MailWorld, Receiver
+from tests.oauth_provider import ServerThread
 from tests.servers import free_port
 
 
@@ -83,21 +85,22 @@ def test_a_refusing_receiver_gets_retries_until_it_takes_the_callback(
     assert attempts[0]["error"] == "answered 503"
 
 
-def test_410_gone_stops_at_once_and_can_be_resent(world, mailbox_user, receiver_factory, tmp_path):
-    from flask import Flask
-
-    from tests.oauth_provider import ServerThread
-
-    gone = Flask("gone")
-    gone.add_url_rule("/hook", "hook", lambda: ("", 410), methods=["POST"])
+def sync_calling_back(world, user, host: Flask) -> None:
+    """Add a source whose callback_url is served by ``host``, and sync it."""
     port = free_port()
-    server = ServerThread(gone, port).start()
+    server = ServerThread(host, port).start()
     try:
         account_id = world.add_account()
-        world.add_source(account_id, mailbox_user(), callback_url=f"http://127.0.0.1:{port}/hook")
+        world.add_source(account_id, user, callback_url=f"http://127.0.0.1:{port}/hook")
         world.sync()
     finally:
         server.stop()
+
+
+def test_410_gone_stops_at_once_and_can_be_resent(world, mailbox_user):
+    gone = Flask("gone")
+    gone.add_url_rule("/hook", "hook", lambda: ("", 410), methods=["POST"])
+    sync_calling_back(world, mailbox_user(), gone)
     [event] = events(world)
     assert event["state"] == "failed" and "410" in event["last_error"]
 
@@ -109,22 +112,11 @@ def test_410_gone_stops_at_once_and_can_be_resent(world, mailbox_user, receiver_
 
 
 def test_a_redirect_is_not_followed(world, mailbox_user):
-    from flask import Flask, redirect
-
-    from tests.oauth_provider import ServerThread
-
     mover = Flask("mover")
     followed = []
     mover.add_url_rule("/hook", "hook", lambda: redirect("/elsewhere", 307), methods=["POST"])
     mover.add_url_rule("/elsewhere", "elsewhere", lambda: followed.append(1) or "", methods=["POST"])
-    port = free_port()
-    server = ServerThread(mover, port).start()
-    try:
-        account_id = world.add_account()
-        world.add_source(account_id, mailbox_user(), callback_url=f"http://127.0.0.1:{port}/hook")
-        world.sync()
-    finally:
-        server.stop()
+    sync_calling_back(world, mailbox_user(), mover)
     [event] = events(world)
     assert event["state"] == "pending" and event["last_error"] == "redirects are not followed"
     assert followed == []
