@@ -6,10 +6,10 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from connect import CallbackReceiver, db, health
+from connect import Connect, db, health
 from connect.api import SourcesAPI
 from connect.config import load_settings
 
@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
     db.init_app(app)
     SourcesAPI(app)
-    CallbackReceiver(app)
+    Connect(app)
     app.register_blueprint(health.bp)
+    app.add_url_rule("/", "home", lambda: redirect(url_for("connect.index")))
     return app

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import requests
 from authlib.integrations.requests_client import OAuth1Session
+from requests.adapters import BaseAdapter
 
 
 class ContextIOError(Exception):
@@ -35,11 +36,19 @@ def _form(parameters: Mapping[str, Any]) -> dict[str, str]:
 
 class SourcesClient:
     def __init__(
-        self, base_url: str, consumer_key: str, consumer_secret: str, *, timeout: float = 30
+        self,
+        base_url: str,
+        consumer_key: str,
+        consumer_secret: str,
+        *,
+        timeout: float = 30,
+        transport: BaseAdapter | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self._session = OAuth1Session(consumer_key, consumer_secret, signature_type="HEADER")
+        if transport is not None:  # e.g. connect.wsgi_transport.WSGIAdapter: no socket
+            self._session.mount(self.base_url + "/", transport)
 
     def close(self) -> None:
         self._session.close()

@@ -256,6 +256,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
+    (
+        # The connect helper: which account in the sources API holds each host user's mailboxes.
+        """
+        CREATE TABLE helper_users (
+            user_id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL,
+            created INTEGER NOT NULL
+        )
+        """,
+    ),
 )
 
 
@@ -1105,3 +1115,34 @@ def resend_callback(database: Database, event_id: int, now: int) -> bool:
         [now, event_id],
     )
     return cursor.rowcount == 1
+
+
+# --- the connect helper ---------------------------------------------------------------------
+
+
+def helper_account(database: Database, user_id: str) -> str | None:
+    row = database.execute("SELECT account_id FROM helper_users WHERE user_id = ?", [user_id]).fetchone()
+    return row[0] if row else None
+
+
+def save_helper_account(database: Database, user_id: str, account_id: str, now: int) -> str:
+    """Remember the user's account; if another request got there first, keep theirs."""
+    database.execute(
+        "INSERT INTO helper_users (user_id, account_id, created) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        [user_id, account_id, now],
+    )
+    return helper_account(database, user_id) or account_id
+
+
+def forget_helper_account(database: Database, user_id: str) -> None:
+    database.execute("DELETE FROM helper_users WHERE user_id = ?", [user_id])
+
+
+def synced_labels(database: Database, account_id: str) -> set[str]:
+    """Sources whose initial-sync callback the receiver recorded."""
+    return {
+        row[0]
+        for row in database.execute(
+            "SELECT source_label FROM completed_syncs WHERE account_id = ?", [account_id]
+        )
+    }

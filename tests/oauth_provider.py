@@ -7,11 +7,17 @@ by Dovecot against this provider exactly as Gmail checks Google's tokens.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, redirect, render_template_string, request
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 from werkzeug.serving import make_server
 
 from tests.servers import free_port
@@ -27,6 +33,23 @@ class Grant:
     revoked: bool = False
 
 
+CONSENT_PAGE = """<!doctype html>
+<title>Sign in - Test Google</title>
+<h1>Test Google: allow access?</h1>
+<form method="post">
+  {% for name, value in hidden.items() %}
+  <input type="hidden" name="{{ name }}" value="{{ value }}">
+  {% endfor %}
+  <label>Sign in as <input name="email" id="email" value="{{ login_hint }}"></label>
+  {% for scope in scopes %}
+  <label><input type="checkbox" name="granted" value="{{ scope }}" checked> {{ scope }}</label>
+  {% endfor %}
+  <button name="decision" value="approve" id="approve">Allow</button>
+  <button name="decision" value="deny" id="deny">Cancel</button>
+</form>
+"""
+
+
 @dataclass
 class OAuthProvider:
     base_url: str
@@ -34,7 +57,11 @@ class OAuthProvider:
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     refresh_tokens: dict[str, Grant] = field(default_factory=dict)
     access_tokens: dict[str, Grant] = field(default_factory=dict)
+    codes: dict[str, dict] = field(default_factory=dict)
+    authorize_requests: list[dict] = field(default_factory=list)
+    revoked: list[str] = field(default_factory=list)
     token_requests: int = 0
+    key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "test-key"}))
 
     @property
     def metadata_url(self) -> str:
@@ -49,8 +76,13 @@ class OAuthProvider:
         self.refresh_tokens[token] = Grant(email, scopes or {"openid", "email", MAIL_SCOPE}, self.client_id)
         return token
 
+    def grant_of(self, email: str) -> list[str]:
+        """The live refresh tokens issued for an address."""
+        return [t for t, g in self.refresh_tokens.items() if g.email == email and not g.revoked]
+
     def revoke(self, token: str) -> None:
-        grant = self.refresh_tokens.get(token)
+        self.revoked.append(token)
+        grant = self.refresh_tokens.get(token) or self.access_tokens.get(token)
         if grant:
             grant.revoked = True
             for access, other in self.access_tokens.items():
@@ -77,12 +109,47 @@ class OAuthProvider:
                 code_challenge_methods_supported=["S256"],
             )
 
+        @app.get("/jwks")
+        def jwks():
+            return jsonify(keys=[self.key.as_dict(private=False)])
+
+        @app.get("/authorize")
+        def authorize():
+            self.authorize_requests.append(dict(request.args))
+            if request.args.get("client_id") != self.client_id:
+                return "unknown client", 400
+            hidden = {k: v for k, v in request.args.items() if k != "login_hint"}
+            return render_template_string(
+                CONSENT_PAGE,
+                hidden=hidden,
+                login_hint=request.args.get("login_hint", ""),
+                scopes=request.args.get("scope", "").split(),
+            )
+
+        @app.post("/authorize")
+        def decide():
+            back = request.form["redirect_uri"]
+            state = request.form.get("state", "")
+            if request.form.get("decision") != "approve":
+                return redirect(f"{back}?{urlencode({'error': 'access_denied', 'state': state})}")
+            code = secrets.token_urlsafe(16)
+            self.codes[code] = {
+                "email": request.form["email"],
+                "scopes": set(request.form.getlist("granted")),
+                "nonce": request.form.get("nonce"),
+                "challenge": request.form.get("code_challenge"),
+                "redirect_uri": back,
+            }
+            return redirect(f"{back}?{urlencode({'code': code, 'state': state})}")
+
         @app.post("/token")
         def token():
             self.token_requests += 1
             client_id, client_secret = _client_credentials()
             if (client_id, client_secret) != (self.client_id, self.client_secret):
                 return jsonify(error="invalid_client", error_description="unknown client"), 401
+            if request.form.get("grant_type") == "authorization_code":
+                return self._exchange_code()
             if request.form.get("grant_type") != "refresh_token":
                 return jsonify(error="unsupported_grant_type"), 400
             grant = self.refresh_tokens.get(request.form.get("refresh_token", ""))
@@ -109,6 +176,40 @@ class OAuthProvider:
             return jsonify(active=True, username=grant.email, scope=" ".join(grant.scopes))
 
         return app
+
+    def _exchange_code(self):
+        issued = self.codes.pop(request.form.get("code", ""), None)
+        if issued is None or issued["redirect_uri"] != request.form.get("redirect_uri"):
+            return jsonify(error="invalid_grant", error_description="unknown code"), 400
+        verifier = request.form.get("code_verifier", "")
+        digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        if digest != issued["challenge"]:
+            return jsonify(error="invalid_grant", error_description="PKCE verification failed"), 400
+        refresh = "1//" + secrets.token_urlsafe(24)
+        grant = Grant(issued["email"], issued["scopes"], self.client_id)
+        self.refresh_tokens[refresh] = grant
+        access = "ya29." + secrets.token_urlsafe(24)
+        self.access_tokens[access] = grant
+        now = int(time.time())
+        claims = {
+            "iss": self.base_url,
+            "aud": self.client_id,
+            "sub": hashlib.sha1(issued["email"].encode()).hexdigest(),
+            "email": issued["email"],
+            "email_verified": True,
+            "iat": now,
+            "exp": now + 3600,
+            "nonce": issued["nonce"],
+        }
+        id_token = jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, self.key)
+        return jsonify(
+            access_token=access,
+            refresh_token=refresh,
+            id_token=id_token,
+            token_type="Bearer",
+            expires_in=3599,
+            scope=" ".join(sorted(issued["scopes"])),
+        )
 
 
 def _client_credentials() -> tuple[str | None, str | None]:

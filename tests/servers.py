@@ -37,10 +37,15 @@ def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 30)
 
 @contextlib.contextmanager
 def gunicorn(
-    environment: Mapping[str, str], log_path: Path, *, workers: int = 2, threads: int = 4
+    environment: Mapping[str, str],
+    log_path: Path,
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    port: int | None = None,
 ) -> Iterator[str]:
-    """``gunicorn 'app:create_app()'`` on a free loopback port; yields its base URL."""
-    port = free_port()
+    """``gunicorn 'app:create_app()'`` on a loopback port (a free one by default); yields its base URL."""
+    port = port or free_port()
     command = [
         sys.executable,
         "-m",

@@ -1,0 +1,277 @@
+"""The connect helper's domain: one host user's mailboxes, kept as sources in the sources API.
+
+Everything here goes through the API client (signed requests), like any other app that
+embeds Connect would; the helper's own storage only maps the host's user id to an account.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from . import db, discovery
+from .client import ContextIOError, SourcesClient
+from .errors import Conflict, ConnectError, InvalidParameter, NotFound
+from .sync.imap import Mailbox as ImapEndpoint
+from .sync.imap import SyncFailure, close_quietly, open_mailbox
+
+PLAIN_WORDS = {
+    "INVALID_CREDENTIALS": "The mailbox refused our sign-in. Reconnect it to give access again.",
+    "CONNECTION_IMPOSSIBLE": "We can't reach the mail server right now. We'll keep trying; "
+    "reconnect if its settings changed.",
+    "NO_ACCESS_TO_ALL_MAIL": "Gmail isn't showing “All Mail” over IMAP. Turn it on in Gmail's settings "
+    "(Labels, Show in IMAP), then reconnect.",
+    "TEMP_DISABLED": "Syncing paused after repeated failures. Reconnect to try again.",
+    "DISABLED": "Syncing is turned off for this mailbox.",
+}
+
+
+class HelperError(ConnectError):
+    """Something the end user can act on, said in their words."""
+
+
+@dataclass(frozen=True)
+class HelperSettings:
+    gmail_host: str
+    gmail_port: int
+    google_client_id: str | None
+    google_client_secret: str | None
+    callback_url: str
+
+
+@dataclass(frozen=True)
+class MailboxStatus:
+    label: str
+    email: str
+    kind: str  # "gmail" or "imap"
+    state: str  # "syncing", "synced" or "broken"
+    status: str
+    message: str
+    nb_messages: int | None
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+@dataclass(frozen=True)
+class GoogleGrant:
+    email: str
+    refresh_token: str
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    email: str
+    password: str
+    server: str
+    port: int
+    use_ssl: bool
+    username: str
+
+
+def imap_settings_from_form(form: dict[str, str]) -> ImapSettings:
+    """The form's fields, or the provider preset its address or choice names."""
+    email = (form.get("email") or "").strip()
+    if "@" not in email or len(email) > 254:
+        raise InvalidParameter("Enter the mailbox's full email address.")
+    password = form.get("password") or ""
+    if not password:
+        raise InvalidParameter("Enter the mailbox's password (or app password).")
+    preset = discovery.KNOWN_DOMAINS.get(form.get("provider") or "") or discovery.discover(email)
+    server = (form.get("server") or "").strip()
+    if form.get("provider") == "other" or (not preset and server):
+        if not server:
+            raise InvalidParameter("Enter the IMAP server's name, e.g. imap.example.com.")
+        try:
+            port = int(form.get("port") or 993)
+        except ValueError:
+            raise InvalidParameter("The port must be a number, usually 993.") from None
+        if not 1 <= port <= 65535:
+            raise InvalidParameter("The port must be between 1 and 65535, usually 993.")
+        use_ssl = form.get("security", "ssl") == "ssl"
+    elif preset:
+        server, port, use_ssl = preset.server, preset.port, preset.use_ssl
+    else:
+        raise InvalidParameter(
+            f"We don't know the mail settings for {email.rsplit('@', 1)[-1]}: "
+            "choose “Other” and enter the IMAP server."
+        )
+    username = (form.get("username") or "").strip() or email
+    return ImapSettings(email, password, server, port, use_ssl, username)
+
+
+class Mailboxes:
+    """One host user's mailboxes."""
+
+    def __init__(
+        self, database: Database, api: SourcesClient, settings: HelperSettings, user_id: str
+    ) -> None:
+        self.database = database
+        self.api = api
+        self.settings = settings
+        self.user_id = user_id
+
+    # --- reading --------------------------------------------------------------------------
+
+    def list(self) -> list[MailboxStatus]:
+        account_id = db.helper_account(self.database, self.user_id)
+        if account_id is None:
+            return []
+        try:
+            account = self.api.get_account(account_id)
+        except ContextIOError as error:
+            if error.status == 404:  # removed behind our back: start afresh
+                db.forget_helper_account(self.database, self.user_id)
+                return []
+            raise _unavailable(error) from None
+        synced = db.synced_labels(self.database, account_id)
+        return [self._status(account_id, source, source["label"] in synced) for source in account["sources"]]
+
+    def find(self, label: str) -> MailboxStatus:
+        for mailbox in self.list():
+            if mailbox.label == label:
+                return mailbox
+        raise NotFound("That mailbox isn't connected (any more).")
+
+    def _status(self, account_id: str, source: dict, synced: bool) -> MailboxStatus:
+        kind = "gmail" if source["authentication_type"] == "oauth2" else "imap"
+        if source["status"] != "OK":
+            state, message = "broken", PLAIN_WORDS.get(source["status"], source["status_message"])
+            count = None
+        elif synced:
+            state, message = "synced", "Synced"
+            count = self._message_count(account_id, source["label"])
+        else:
+            state, message, count = "syncing", "Syncing…", None
+        return MailboxStatus(source["label"], source["email"], kind, state, source["status"], message, count)
+
+    def _message_count(self, account_id: str, label: str) -> int | None:
+        try:
+            folders = self.api.request("GET", f"accounts/{account_id}/sources/{label}/folders")
+        except ContextIOError:
+            return None
+        everything = [f for f in folders if f["attributes"].get("All")]
+        return sum(f["nb_messages"] for f in everything or folders)
+
+    # --- connecting -----------------------------------------------------------------------
+
+    def connect_gmail(self, grant: GoogleGrant, reconnect_label: str | None = None) -> str:
+        """Add the Gmail mailbox, or give an existing one (same address) its new tokens."""
+        if not self.settings.google_client_id:
+            raise HelperError("Connecting Gmail isn't set up on this site.")
+        existing = self._existing(grant.email, self.settings.gmail_host)
+        if reconnect_label is not None:
+            target = self.find(reconnect_label)
+            if target.email.lower() != grant.email.lower():
+                raise Conflict(
+                    f"You signed in to Google as {grant.email}, but this mailbox is {target.email}. "
+                    f"Sign in as {target.email} to reconnect it."
+                )
+            existing = target.label
+        try:
+            self.api.add_oauth_provider(
+                "GMAIL_OAUTH2", self.settings.google_client_id, self.settings.google_client_secret
+            )
+            credentials = {
+                "provider_consumer_key": self.settings.google_client_id,
+                "provider_refresh_token": grant.refresh_token,
+            }
+            if existing is not None:
+                self.api.update_source(self._account_id(grant.email), existing, status=1, **credentials)
+                return existing
+            return self.api.add_source(
+                self._account_id(grant.email),
+                email=grant.email,
+                server=self.settings.gmail_host,
+                port=self.settings.gmail_port,
+                use_ssl=1,
+                type="IMAP",
+                username=grant.email,
+                callback_url=self.settings.callback_url,
+                **credentials,
+            )["label"]
+        except ContextIOError as error:
+            raise _unavailable(error) from None
+
+    def connect_imap(self, settings: ImapSettings, reconnect_label: str | None = None) -> str:
+        """Check the settings with a real login, then add the mailbox (or update its password)."""
+        check_imap_login(settings)
+        existing = self._existing(settings.email, settings.server)
+        if reconnect_label is not None:
+            existing = self.find(reconnect_label).label
+        try:
+            if existing is not None:
+                self.api.update_source(
+                    self._account_id(settings.email), existing, status=1, password=settings.password
+                )
+                return existing
+            return self.api.add_source(
+                self._account_id(settings.email),
+                email=settings.email,
+                server=settings.server,
+                port=settings.port,
+                use_ssl=int(settings.use_ssl),
+                type="IMAP",
+                username=settings.username,
+                password=settings.password,
+                callback_url=self.settings.callback_url,
+            )["label"]
+        except ContextIOError as error:
+            raise _unavailable(error) from None
+
+    def remove(self, label: str) -> None:
+        mailbox = self.find(label)
+        try:
+            self.api.delete_source(self._account_id(mailbox.email), mailbox.label)
+        except ContextIOError as error:
+            if error.status != 404:
+                raise _unavailable(error) from None
+
+    def _existing(self, email: str, server: str) -> str | None:
+        account_id = db.helper_account(self.database, self.user_id)
+        if account_id is None:
+            return None
+        try:
+            sources = self.api.list_sources(account_id)
+        except ContextIOError:
+            return None
+        for source in sources:
+            if source["email"].lower() == email.lower() and source["server"].lower() == server.lower():
+                return source["label"]
+        return None
+
+    def _account_id(self, email: str) -> str:
+        account_id = db.helper_account(self.database, self.user_id)
+        if account_id is not None:
+            return account_id
+        created = self.api.create_account(email)
+        return db.save_helper_account(self.database, self.user_id, created["id"], int(time.time()))
+
+
+def check_imap_login(settings: ImapSettings) -> None:
+    """Log in once, as the sync engine will, and say plainly what went wrong."""
+    try:
+        client = open_mailbox(
+            ImapEndpoint(settings.server, settings.port, settings.use_ssl, settings.username),
+            password=settings.password,
+            timeout=15,
+        )
+    except SyncFailure as failure:
+        if failure.status == "INVALID_CREDENTIALS":
+            raise HelperError(
+                "The mail server refused that email and password. Check the password; Gmail, iCloud, "
+                "Yahoo and Outlook need an app password here, not your usual one."
+            ) from None
+        raise HelperError(
+            f"We couldn't reach {settings.server} on port {settings.port} ({failure.reason}). "
+            "Check the server settings."
+        ) from None
+    close_quietly(client)
+
+
+def _unavailable(error: ContextIOError) -> HelperError:
+    if error.status in (0, 500, 502, 503, 504):
+        return HelperError("The mail service isn't answering right now. Try again in a minute.")
+    return HelperError(f"The mail service refused: {error.message}")

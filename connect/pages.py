@@ -1,0 +1,224 @@
+"""The end user's pages: their mailboxes with live status, Connect Gmail, the IMAP form,
+reconnect and remove. Parsing and answering only; ``mailboxes.Mailboxes`` does the work."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError, ValidationError, validate_csrf
+
+from . import db, discovery, oauth
+from .client import SourcesClient
+from .errors import ConnectError
+from .mailboxes import HelperSettings, Mailboxes, imap_settings_from_form
+from .wsgi_transport import WSGIAdapter
+
+logger = logging.getLogger("connect.pages")
+
+bp = Blueprint("connect", __name__, url_prefix="/connect")
+
+RECONNECT = "connect_reconnect"
+PROVIDERS = [
+    ("gmail.com", "Gmail (app password)"),
+    ("outlook.com", "Outlook.com / Hotmail"),
+    ("yahoo.com", "Yahoo Mail"),
+    ("icloud.com", "iCloud Mail"),
+    ("fastmail.com", "Fastmail"),
+    ("aol.com", "AOL Mail"),
+    ("gmx.com", "GMX"),
+    ("zoho.com", "Zoho Mail"),
+    ("yandex.com", "Yandex Mail"),
+]
+
+
+def extension():
+    return current_app.extensions["connect"]
+
+
+def current_user_id() -> str | None:
+    return extension().load_user()
+
+
+def mailboxes() -> Mailboxes:
+    config = current_app.config
+    key, secret = config.get("CONTEXTIO_CONSUMER_KEY"), config.get("CONTEXTIO_CONSUMER_SECRET")
+    if not (key and secret):
+        raise ConnectError("This site isn't set up to connect mailboxes yet (no sources API credentials).")
+    if config.get("CONTEXTIO_API_URL"):
+        api = SourcesClient(config["CONTEXTIO_API_URL"], key, secret)
+    else:  # this app's own API, called in-process
+        api = SourcesClient(
+            request.url_root.rstrip("/") + "/2.0", key, secret, transport=WSGIAdapter(current_app.wsgi_app)
+        )
+    settings = HelperSettings(
+        gmail_host=config.get("GMAIL_IMAP_HOST") or "imap.gmail.com",
+        gmail_port=int(config.get("GMAIL_IMAP_PORT") or 993),
+        google_client_id=config.get("GOOGLE_CLIENT_ID"),
+        google_client_secret=config.get("GOOGLE_CLIENT_SECRET"),
+        callback_url=url_for("connect_receiver.receive_sync", _external=True),
+    )
+    return Mailboxes(db.get_db(), api, settings, current_user_id())
+
+
+@bp.before_request
+def require_user() -> Response | None:
+    if current_user_id() is None:
+        login_url = extension().login_url
+        if login_url:
+            return redirect(f"{login_url}?next={request.full_path.rstrip('?')}")
+        return problem("Please sign in first", "You need to be signed in to connect mailboxes.", 401)
+    return None
+
+
+@bp.errorhandler(ConnectError)
+def connect_error(error: ConnectError):
+    return problem("That didn't work", error.message, error.status)
+
+
+@bp.errorhandler(CSRFError)
+def csrf_error(error: CSRFError):
+    return problem("This form has expired", "Reload the page and try again.", 400)
+
+
+def problem(title: str, explanation: str, status: int = 400, retry: str | None = None):
+    return render_template("connect/problem.html", title=title, explanation=explanation, retry=retry), status
+
+
+def check_csrf() -> None:
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError as error:
+        raise CSRFError(str(error)) from None
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site: never another host, never a scheme-relative ``//host``."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
+        return default
+    return target
+
+
+@bp.get("/")
+def index():
+    return render_template(
+        "connect/mailboxes.html",
+        mailboxes=mailboxes().list(),
+        google_enabled=extension().oauth is not None,
+    )
+
+
+@bp.get("/status.json")
+def status() -> Response:
+    return jsonify(mailboxes=[mailbox.as_dict() for mailbox in mailboxes().list()])
+
+
+@bp.get("/google")
+def google_start():
+    if extension().oauth is None:
+        return problem(
+            "Gmail isn't available here",
+            "This site hasn't been set up to connect Gmail (no Google client is configured). "
+            "You can still connect a mailbox with an app password.",
+            503,
+            retry=url_for("connect.imap_form"),
+        )
+    hint = None
+    label = request.args.get("reconnect")
+    if label:
+        hint = mailboxes().find(label).email
+        session[RECONNECT] = label
+    else:
+        session.pop(RECONNECT, None)
+    try:
+        return oauth.start(extension().oauth, url_for("connect.google_callback", _external=True), hint)
+    except oauth.DanceFailure as failure:
+        return problem(failure.title, failure.explanation, 502, retry=url_for("connect.google_start"))
+
+
+@bp.get("/google/callback")
+def google_callback():
+    if extension().oauth is None:
+        return redirect(url_for("connect.index"))
+    reconnect = session.pop(RECONNECT, None)
+    retry = (
+        url_for("connect.google_start", reconnect=reconnect) if reconnect else url_for("connect.google_start")
+    )
+    try:
+        grant = oauth.finish(extension().oauth)
+    except oauth.DanceFailure as failure:
+        return problem(failure.title, failure.explanation, 400, retry=retry)
+    try:
+        mailboxes().connect_gmail(grant, reconnect)
+    except ConnectError as error:
+        oauth.revoke(extension().oauth, {"refresh_token": grant.refresh_token})
+        return problem("That didn't work", error.message, error.status, retry=retry)
+    flash(f"{grant.email} is connected. Syncing it now.")
+    return redirect(url_for("connect.index"))
+
+
+@bp.route("/imap", methods=["GET", "POST"])
+def imap_form():
+    reconnect = request.values.get("reconnect") or None
+    fixed_email = mailboxes().find(reconnect).email if reconnect else None
+    form = dict(request.form) if request.method == "POST" else {"email": fixed_email or ""}
+    error = None
+    if request.method == "POST":
+        check_csrf()
+        if fixed_email:
+            form["email"] = fixed_email
+        try:
+            settings = imap_settings_from_form(form)
+            mailboxes().connect_imap(settings, reconnect)
+        except ConnectError as failure:
+            error = failure.message
+        else:
+            flash(f"{settings.email} is connected. Syncing it now.")
+            return redirect(url_for("connect.index"))
+    shown = {name: value for name, value in form.items() if name != "password"}
+    return render_template(
+        "connect/imap.html",
+        form=shown,
+        error=error,
+        providers=PROVIDERS,
+        reconnect=reconnect,
+        known_domains=sorted(discovery.KNOWN_DOMAINS),
+    ), (400 if error else 200)
+
+
+@bp.get("/mailboxes/<label>/reconnect")
+def reconnect(label: str):
+    mailbox = mailboxes().find(label)
+    if mailbox.kind == "gmail":
+        return redirect(url_for("connect.google_start", reconnect=label))
+    return redirect(url_for("connect.imap_form", reconnect=label))
+
+
+@bp.post("/mailboxes/<label>/remove")
+def remove(label: str):
+    check_csrf()
+    mailbox = mailboxes().find(label)
+    mailboxes().remove(label)
+    flash(f"{mailbox.email} was removed.")
+    return redirect(safe_next(request.form.get("next"), url_for("connect.index")))

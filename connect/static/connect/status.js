@@ -1,0 +1,41 @@
+// Live mailbox status: polls the helper's status endpoint and updates each mailbox in place.
+(function () {
+  "use strict";
+  var list = document.querySelector("[data-status-url]");
+  if (!list) return;
+  var url = list.getAttribute("data-status-url");
+  var delay = 2000;
+
+  function describe(mailbox) {
+    if (mailbox.state === "synced") {
+      if (mailbox.nb_messages === null) return "Synced";
+      return "Synced (" + mailbox.nb_messages + " message" + (mailbox.nb_messages === 1 ? "" : "s") + ")";
+    }
+    return mailbox.message;
+  }
+
+  function update(mailboxes) {
+    var pending = false;
+    mailboxes.forEach(function (mailbox) {
+      var item = list.querySelector('[data-label="' + CSS.escape(mailbox.label) + '"]');
+      if (!item) return;
+      item.className = "mailbox mailbox--" + mailbox.state;
+      item.querySelector('[data-role="state"]').textContent = describe(mailbox);
+      item.querySelector('[data-role="reconnect"]').hidden = mailbox.state !== "broken";
+      if (mailbox.state === "syncing") pending = true;
+    });
+    return pending;
+  }
+
+  function poll() {
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (answer) { return answer.ok ? answer.json() : Promise.reject(answer.status); })
+      .then(function (body) {
+        var pending = update(body.mailboxes);
+        delay = pending ? 2000 : 15000;
+      })
+      .catch(function () { delay = Math.min(delay * 2, 60000); })
+      .then(function () { window.setTimeout(poll, delay); });
+  }
+  window.setTimeout(poll, delay);
+})();
