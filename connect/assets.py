@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, Flask
+from flask_wtf.csrf import generate_csrf
 
 bp = Blueprint(
     "connect_assets",
@@ -26,3 +27,4 @@ def datetimeformat(epoch: int) -> str:
 def init_app(app: Flask) -> None:
     if bp.name not in app.blueprints:
         app.register_blueprint(bp)
+    app.jinja_env.globals.setdefault("csrf_token", generate_csrf)

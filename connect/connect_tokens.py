@@ -11,9 +11,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from . import db
+from . import accounts, db, sources
 from .callback_urls import check_callback_url
-from .errors import NotFound
+from .errors import Conflict, NotFound
 from .parameters import Parameters
 from .tenant import Tenant
 
@@ -73,3 +73,45 @@ def list_tokens(
 
 def delete_token(tenant: Tenant, token: dict[str, Any]) -> None:
     db.delete_connect_token(tenant.database, token["token"])
+
+
+def gmail_provider(tenant: Tenant) -> dict[str, Any] | None:
+    """The token owner's Google OAuth app, which the hosted page signs in with."""
+    return next(
+        (p for p in db.providers(tenant.database, tenant.consumer_key) if p["type"] == "GMAIL_OAUTH2"), None
+    )
+
+
+def use_token(tenant: Tenant, token: dict[str, Any], email: str, credentials: dict[str, str]) -> str:
+    """Create what the token was made for (an account with its source, a source on an
+    account, or new credentials for a source) from the end user's mailbox; the source label."""
+    options = {
+        "callback_url": token["source_callback_url"] or "",
+        "status_callback_url": token["status_callback_url"] or "",
+        "sync_all_folders": str(token["source_sync_all_folders"]),
+        "sync_flags": str(token["source_sync_flags"]),
+        "raw_file_list": str(token["source_raw_file_list"]),
+    }
+    with tenant.database.atomic():
+        if token["scope"] == "source":
+            source = sources.find_source(tenant, token["account_id"], token["source_label"])
+            if source["email"].lower() != email.lower():
+                raise Conflict(f"This link reconnects {source['email']}, not {email}.")
+            sources.update_source(tenant, source, Parameters({**credentials, "status": "1"}))
+            account_id, label = source["account_id"], source["label"]
+        else:
+            account_id = token["account_id"]
+            if account_id is None:
+                names = {"email": email, "first_name": token["first_name"], "last_name": token["last_name"]}
+                account_id = accounts.create_account(tenant, Parameters(names))[0]["id"]
+            label = sources.add_source(tenant, account_id, email, Parameters({**credentials, **options}))[
+                "label"
+            ]
+        db.mark_connect_token_used(tenant.database, token["token"], tenant.now, account_id, label)
+    return label
+
+
+def return_url(token: dict[str, Any]) -> str:
+    """Where the browser goes when the mailbox is connected: the client's callback_url."""
+    separator = "&" if "?" in token["callback_url"] else "?"
+    return f"{token['callback_url']}{separator}contextio_token={token['token']}"

@@ -673,6 +673,18 @@ def connect_tokens(
     return list(database["connect_tokens"].rows_where(where, parameters, order_by="created, rowid"))
 
 
+def mark_connect_token_used(database: Database, token: str, now: int, account_id: str, label: str) -> None:
+    database.execute(
+        "UPDATE connect_tokens SET used = ?, account_id = ?, source_label = ? WHERE token = ?",
+        [now, account_id, label, token],
+    )
+
+
+def api_client_name(database: Database, consumer_key: str) -> str:
+    row = database.execute("SELECT name FROM api_clients WHERE consumer_key = ?", [consumer_key]).fetchone()
+    return row[0] if row else "this app"
+
+
 def delete_connect_token(database: Database, token: str) -> None:
     database.execute("DELETE FROM connect_tokens WHERE token = ?", [token])
 

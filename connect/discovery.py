@@ -39,5 +39,19 @@ KNOWN_DOMAINS: dict[str, ImapSettings] = {
 }
 
 
+# The form's presets: a domain of each provider, and its name as people know it.
+PROVIDER_CHOICES = [
+    ("gmail.com", "Gmail (app password)"),
+    ("outlook.com", "Outlook.com / Hotmail"),
+    ("yahoo.com", "Yahoo Mail"),
+    ("icloud.com", "iCloud Mail"),
+    ("fastmail.com", "Fastmail"),
+    ("aol.com", "AOL Mail"),
+    ("gmx.com", "GMX"),
+    ("zoho.com", "Zoho Mail"),
+    ("yandex.com", "Yandex Mail"),
+]
+
+
 def discover(email: str) -> ImapSettings | None:
     return KNOWN_DOMAINS.get(email.rsplit("@", 1)[-1].lower())

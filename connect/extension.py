@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from flask import Flask, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_wtf.csrf import generate_csrf
 
 from . import assets, db, oauth, pages
 from .receiver import EXTENSION as RECEIVER
@@ -45,7 +44,7 @@ class Connect:
     ) -> None:
         self.user_loader = user_loader
         self.login_url = login_url
-        self.oauth = None
+        self.google = None
         if app is not None:
             self.init_app(app)
 
@@ -58,10 +57,9 @@ class Connect:
         assets.init_app(app)
         if RECEIVER not in app.extensions:
             CallbackReceiver(app)
-        self.oauth = oauth.register_google(app)
+        self.google = oauth.register_google(app)
         app.extensions["connect"] = self
         app.register_blueprint(pages.bp)
-        app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
 
     def load_user(self) -> str | None:
         user = self.user_loader()

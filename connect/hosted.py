@@ -1,22 +1,157 @@
-"""The page behind a connect token's ``browser_redirect_url``, where the end user connects a
-mailbox for the API client that made the token. Unsigned: the token is the credential."""
+"""The page behind a connect token's ``browser_redirect_url``: an API client's end user
+connects a mailbox here (Gmail through the client's own Google app, or IMAP), and the browser
+returns to the client's ``callback_url?contextio_token=…``. Unsigned: the token is the
+credential, good once, for 24 hours."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 
-from flask import Blueprint, render_template
+from authlib.integrations.flask_client import OAuth
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import ValidationError, validate_csrf
 
-from . import db
+from . import connect_tokens, db, discovery, oauth
+from .errors import ConnectError
+from .mailboxes import check_imap_login, imap_settings_from_form
+from .tenant import Tenant
 
 bp = Blueprint("connect_hosted", __name__)
 
+HOSTED_TOKEN = "connect_hosted_token"
 
-@bp.get("/connect/token/<token>")
-def connect_token_page(token: str) -> tuple[str, int]:
-    row = db.live_connect_token(db.get_db(), token, int(time.time()))
+
+def _tenant(token: dict) -> Tenant:
+    return Tenant(
+        db.get_db(),
+        current_app.extensions["connect.vault"],
+        token["consumer_key"],
+        bool(current_app.config.get("CONNECT_ALLOW_PRIVATE_CALLBACKS")),
+    )
+
+
+def _live_token(value: str) -> dict | None:
+    return db.live_connect_token(db.get_db(), value, int(time.time()))
+
+
+def _google(tenant: Tenant):
+    """An Authlib client for the token owner's Google app, or None if it has none."""
+    provider = connect_tokens.gmail_provider(tenant)
+    if provider is None:
+        return None
+    registry = current_app.extensions.setdefault("connect.hosted_oauth", OAuth(current_app))
+    name = (
+        "provider-"
+        + hashlib.sha256(f"{tenant.consumer_key}:{provider['provider_consumer_key']}".encode()).hexdigest()[
+            :16
+        ]
+    )
+    return oauth.google_client(
+        registry,
+        name,
+        provider["provider_consumer_key"],
+        tenant.vault.decrypt(provider["provider_consumer_secret"]),
+        current_app.config["GOOGLE_SERVER_METADATA_URL"],
+    )
+
+
+def _page(token: dict, error: str | None = None, form: dict | None = None, status: int = 200):
+    tenant = _tenant(token)
+    return (
+        render_template(
+            "connect/token_connect.html",
+            token=token,
+            client_name=db.api_client_name(tenant.database, tenant.consumer_key),
+            gmail_available=connect_tokens.gmail_provider(tenant) is not None,
+            error=error,
+            form=form or {"email": token["email"]},
+            providers=discovery.PROVIDER_CHOICES,
+        ),
+        status,
+    )
+
+
+def _unknown():
+    return render_template("connect/token_unknown.html"), 404
+
+
+@bp.route("/connect/token/<token>", methods=["GET", "POST"])
+def connect_token_page(token: str):
+    row = _live_token(token)
     if row is None:
-        return render_template("connect/token_unknown.html"), 404
+        return _unknown()
     if row["used"]:
-        return render_template("connect/token_used.html", token=row), 200
-    return render_template("connect/token_unavailable.html", token=row), 200
+        return render_template("connect/token_used.html", token=row)
+    if request.method == "GET":
+        return _page(row)
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return _page(row, "This form expired. Please try again.", status=400)
+    form = {name: value for name, value in request.form.items() if name != "password"}
+    try:
+        settings = imap_settings_from_form(dict(request.form))
+        check_imap_login(settings)
+        credentials = {
+            "server": settings.server,
+            "port": str(settings.port),
+            "use_ssl": "1" if settings.use_ssl else "0",
+            "type": "IMAP",
+            "username": settings.username,
+            "password": settings.password,
+        }
+        connect_tokens.use_token(_tenant(row), row, settings.email, credentials)
+    except ConnectError as error:
+        return _page(row, error.message, form, status=400)
+    return redirect(connect_tokens.return_url(row))
+
+
+@bp.get("/connect/token/<token>/google")
+def connect_token_google(token: str):
+    row = _live_token(token)
+    if row is None or row["used"]:
+        return _unknown()
+    client = _google(_tenant(row))
+    if client is None:
+        return _page(
+            row, "Gmail sign-in isn't set up for this app. Use the form with an app password.", status=400
+        )
+    session[HOSTED_TOKEN] = token
+    try:
+        return oauth.start(
+            client, url_for("connect_hosted.google_callback", _external=True), row["email"] or None
+        )
+    except oauth.DanceFailure as failure:
+        return _page(row, f"{failure.title}. {failure.explanation}", status=502)
+
+
+@bp.get("/connect/hosted/google/callback")
+def google_callback():
+    row = _live_token(session.pop(HOSTED_TOKEN, ""))
+    if row is None or row["used"]:
+        return _unknown()
+    tenant = _tenant(row)
+    client = _google(tenant)
+    if client is None:
+        return _unknown()
+    try:
+        grant = oauth.finish(client)
+    except oauth.DanceFailure as failure:
+        return _page(row, f"{failure.title}. {failure.explanation}", status=400)
+    config = current_app.config
+    credentials = {
+        "server": config.get("GMAIL_IMAP_HOST") or "imap.gmail.com",
+        "port": str(config.get("GMAIL_IMAP_PORT") or 993),
+        "use_ssl": "1",
+        "type": "IMAP",
+        "username": grant.email,
+        "provider_consumer_key": client.client_id,
+        "provider_refresh_token": grant.refresh_token,
+    }
+    try:
+        connect_tokens.use_token(tenant, row, grant.email, credentials)
+    except ConnectError as error:
+        oauth.revoke(client, {"refresh_token": grant.refresh_token})
+        return _page(row, error.message, status=error.status)
+    return redirect(connect_tokens.return_url(row))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
-from authlib.integrations.flask_client import OAuth
+from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
 from flask import Flask, Response, request
 
 from .mailboxes import GoogleGrant
@@ -31,27 +31,42 @@ class DanceFailure(Exception):
     explanation: str
 
 
-def register_google(app: Flask) -> OAuth | None:
-    """The Authlib client for Google, or None when ``GOOGLE_CLIENT_ID`` is not set."""
+def google_client(
+    oauth: OAuth, name: str, client_id: str, client_secret: str, metadata_url: str
+) -> FlaskOAuth2App:
+    """The Authlib client for one Google OAuth app (registered once per name)."""
+    client = oauth.create_client(name)
+    if client is None:
+        oauth.register(
+            name,
+            client_id=client_id,
+            client_secret=client_secret,
+            server_metadata_url=metadata_url,
+            client_kwargs={"scope": SCOPES, "code_challenge_method": "S256", "timeout": 20},
+        )
+        client = oauth.create_client(name)
+    return client
+
+
+def register_google(app: Flask) -> FlaskOAuth2App | None:
+    """The helper's Google client, or None when ``GOOGLE_CLIENT_ID`` is not set."""
     if not (app.config.get("GOOGLE_CLIENT_ID") and app.config.get("GOOGLE_CLIENT_SECRET")):
         return None
-    oauth = OAuth(app)
-    oauth.register(
+    return google_client(
+        OAuth(app),
         "google",
-        client_id=app.config["GOOGLE_CLIENT_ID"],
-        client_secret=app.config["GOOGLE_CLIENT_SECRET"],
-        server_metadata_url=app.config["GOOGLE_SERVER_METADATA_URL"],
-        client_kwargs={"scope": SCOPES, "code_challenge_method": "S256", "timeout": 20},
+        app.config["GOOGLE_CLIENT_ID"],
+        app.config["GOOGLE_CLIENT_SECRET"],
+        app.config["GOOGLE_SERVER_METADATA_URL"],
     )
-    return oauth
 
 
-def start(oauth: OAuth, redirect_uri: str, login_hint: str | None = None) -> Response:
+def start(client: FlaskOAuth2App, redirect_uri: str, login_hint: str | None = None) -> Response:
     extra = {"access_type": "offline", "prompt": "consent", "include_granted_scopes": "true"}
     if login_hint:
         extra["login_hint"] = login_hint
     try:
-        return oauth.google.authorize_redirect(redirect_uri, **extra)
+        return client.authorize_redirect(redirect_uri, **extra)
     except (requests.RequestException, AuthlibBaseError, ValueError, KeyError) as error:
         logger.warning("Google's discovery document could not be read: %s", error)
         raise DanceFailure(
@@ -60,11 +75,11 @@ def start(oauth: OAuth, redirect_uri: str, login_hint: str | None = None) -> Res
         ) from None
 
 
-def finish(oauth: OAuth) -> GoogleGrant:
+def finish(client: FlaskOAuth2App) -> GoogleGrant:
     if request.args.get("error"):
         raise _refusal(request.args["error"], request.args.get("error_description"))
     try:
-        token = oauth.google.authorize_access_token()
+        token = client.authorize_access_token()
     except MismatchingStateError:
         raise DanceFailure(
             "This sign-in doesn't match your browser",
@@ -82,20 +97,20 @@ def finish(oauth: OAuth) -> GoogleGrant:
     userinfo = token.get("userinfo") or {}
     email = userinfo.get("email")
     if not email or not userinfo.get("email_verified"):
-        revoke(oauth, token)
+        revoke(client, token)
         raise DanceFailure(
             "Google didn't confirm your address",
             "Google didn't tell us a verified email address for this account.",
         )
     if MAIL_SCOPE not in set((token.get("scope") or "").split()):
-        revoke(oauth, token)
+        revoke(client, token)
         raise DanceFailure(
             "Mail access wasn't allowed",
             "To sync your mailbox we need the permission to read and manage your mail. Try again and leave "
             "“Read, compose, send and delete your email” ticked.",
         )
     if not token.get("refresh_token"):
-        revoke(oauth, token)
+        revoke(client, token)
         raise DanceFailure(
             "Google didn't grant lasting access",
             "Google didn't give us the access we need to keep your mailbox in sync. Try again.",
@@ -103,11 +118,11 @@ def finish(oauth: OAuth) -> GoogleGrant:
     return GoogleGrant(email=email, refresh_token=token["refresh_token"])
 
 
-def revoke(oauth: OAuth, token: dict) -> None:
+def revoke(client: FlaskOAuth2App, token: dict) -> None:
     """Give back a grant we won't use, so the user's Google account doesn't keep it."""
     value = token.get("refresh_token") or token.get("access_token")
     try:
-        endpoint = oauth.google.load_server_metadata().get("revocation_endpoint")
+        endpoint = client.load_server_metadata().get("revocation_endpoint")
         if endpoint and value:
             requests.post(endpoint, data={"token": value}, timeout=10)
     except (requests.RequestException, AuthlibBaseError, ValueError) as error:

@@ -31,17 +31,6 @@ logger = logging.getLogger("connect.pages")
 bp = Blueprint("connect", __name__, url_prefix="/connect")
 
 RECONNECT = "connect_reconnect"
-PROVIDERS = [
-    ("gmail.com", "Gmail (app password)"),
-    ("outlook.com", "Outlook.com / Hotmail"),
-    ("yahoo.com", "Yahoo Mail"),
-    ("icloud.com", "iCloud Mail"),
-    ("fastmail.com", "Fastmail"),
-    ("aol.com", "AOL Mail"),
-    ("gmx.com", "GMX"),
-    ("zoho.com", "Zoho Mail"),
-    ("yandex.com", "Yandex Mail"),
-]
 
 
 def extension():
@@ -125,7 +114,7 @@ def index():
     return render_template(
         "connect/mailboxes.html",
         mailboxes=mailboxes().list(),
-        google_enabled=extension().oauth is not None,
+        google_enabled=extension().google is not None,
     )
 
 
@@ -136,7 +125,7 @@ def status() -> Response:
 
 @bp.get("/google")
 def google_start():
-    if extension().oauth is None:
+    if extension().google is None:
         return problem(
             "Gmail isn't available here",
             "This site hasn't been set up to connect Gmail (no Google client is configured). "
@@ -152,27 +141,27 @@ def google_start():
     else:
         session.pop(RECONNECT, None)
     try:
-        return oauth.start(extension().oauth, url_for("connect.google_callback", _external=True), hint)
+        return oauth.start(extension().google, url_for("connect.google_callback", _external=True), hint)
     except oauth.DanceFailure as failure:
         return problem(failure.title, failure.explanation, 502, retry=url_for("connect.google_start"))
 
 
 @bp.get("/google/callback")
 def google_callback():
-    if extension().oauth is None:
+    if extension().google is None:
         return redirect(url_for("connect.index"))
     reconnect = session.pop(RECONNECT, None)
     retry = (
         url_for("connect.google_start", reconnect=reconnect) if reconnect else url_for("connect.google_start")
     )
     try:
-        grant = oauth.finish(extension().oauth)
+        grant = oauth.finish(extension().google)
     except oauth.DanceFailure as failure:
         return problem(failure.title, failure.explanation, 400, retry=retry)
     try:
         mailboxes().connect_gmail(grant, reconnect)
     except ConnectError as error:
-        oauth.revoke(extension().oauth, {"refresh_token": grant.refresh_token})
+        oauth.revoke(extension().google, {"refresh_token": grant.refresh_token})
         return problem("That didn't work", error.message, error.status, retry=retry)
     flash(f"{grant.email} is connected. Syncing it now.")
     return redirect(url_for("connect.index"))
@@ -201,9 +190,8 @@ def imap_form():
         "connect/imap.html",
         form=shown,
         error=error,
-        providers=PROVIDERS,
+        providers=discovery.PROVIDER_CHOICES,
         reconnect=reconnect,
-        known_domains=sorted(discovery.KNOWN_DOMAINS),
     ), (400 if error else 200)
 
 

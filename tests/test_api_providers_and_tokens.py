@@ -109,7 +109,7 @@ def test_the_browser_redirect_page_explains_instead_of_failing(api):
     created = api.create_connect_token("http://127.0.0.1:9/back")
     page = requests.get(created["browser_redirect_url"], timeout=10)
     assert page.status_code == 200
-    assert "not available here yet" in page.text
+    assert "Connect your mailbox to test client" in page.text
     unknown = requests.get(created["browser_redirect_url"] + "x", timeout=10)
     assert unknown.status_code == 404
     assert "not valid" in unknown.text

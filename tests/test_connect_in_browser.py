@@ -4,15 +4,20 @@ reconnect after a revoked grant, remove."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from flask import Flask, request
 from playwright.sync_api import expect, sync_playwright
 
 from app import create_app
 from connect import clients, db
+from connect.client import SourcesClient
 from connect.crypto import Vault
 from connect.sync.worker import Worker
 from tests import browser
 from tests.dovecot import GMAIL_ALL_MAIL, message
+from tests.oauth_provider import ServerThread
 from tests.servers import free_port, gunicorn
 
 SECRET_KEY = "browser-test-secret-key"
@@ -37,6 +42,14 @@ class Site:
         finally:
             connection.close()
         self.sync()
+
+    def api(self) -> SourcesClient:
+        """The sources API, as the API client whose keys the site's helper uses."""
+        return SourcesClient(
+            f"{self.base_url}/2.0",
+            self.app.config["CONTEXTIO_CONSUMER_KEY"],
+            self.app.config["CONTEXTIO_CONSUMER_SECRET"],
+        )
 
     def sources(self) -> list[dict]:
         connection = db.connect(self.database)
@@ -304,3 +317,58 @@ def test_the_page_fits_a_phone(site, chromium):
     browser.screenshot(page, "10-phone")
     context.close()
     assert width <= 360
+
+
+@pytest.fixture(scope="module")
+def client_app():
+    """The API client's own site, where the browser returns after a connect token is used."""
+    app = Flask("client-app")
+    app.add_url_rule(
+        "/back", "back", lambda: f"<h1>Back at the app</h1><p>{request.query_string.decode()}</p>"
+    )
+    port = free_port()
+    server = ServerThread(app, port).start()
+    yield f"http://127.0.0.1:{port}/back"
+    server.stop()
+
+
+def test_a_connect_token_connects_an_imap_mailbox_and_returns(site, page, dovecot, mailbox_user, client_app):
+    api = site.api()
+    created = api.create_connect_token(client_app, first_name="Ann")
+    user = mailbox_user()
+
+    page.goto(created["browser_redirect_url"])
+    expect(page.locator("h1")).to_contain_text("Connect your mailbox to")
+    browser.screenshot(page, "11-connect-token")
+    page.fill("#email", user)
+    page.fill("#password", dovecot.users[user])
+    page.select_option("#provider", "other")
+    page.fill("#server", "127.0.0.1")
+    page.fill("#port", str(dovecot.imaps_port))
+    page.click("button[type=submit]")
+
+    page.wait_for_url(re.compile(r"/back\?contextio_token="))
+    expect(page.locator("p")).to_have_text(f"contextio_token={created['token']}")
+    token = api.get_connect_token(created["token"])
+    assert token["used"] > 0 and token["expires"] is False
+    assert token["account"]["first_name"] == "Ann"
+    assert [s["email"] for s in token["account"]["sources"]] == [user]
+    page.goto(created["browser_redirect_url"])
+    expect(page.locator("h1")).to_have_text("This link was already used")
+
+
+def test_a_connect_token_connects_gmail_with_the_clients_google_app(
+    site, page, gmail_user, oauth_provider, client_app
+):
+    api = site.api()
+    api.add_oauth_provider("GMAIL_OAUTH2", oauth_provider.client_id, oauth_provider.client_secret)
+    account_id = api.create_account("host-user@example.com")["id"]
+    created = api.create_connect_token(client_app, account_id=account_id, email=gmail_user)
+
+    page.goto(created["browser_redirect_url"])
+    page.click("text=Connect Gmail")
+    consent(page)  # login_hint carries the token's email
+
+    page.wait_for_url(re.compile(r"/back\?contextio_token="))
+    [source] = api.get_connect_token(created["token"], account_id)["account"]["sources"]
+    assert (source["email"], source["authentication_type"]) == (gmail_user, "oauth2")

@@ -1,0 +1,118 @@
+"""A host app embeds the helper with its own users, templates and settings."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask import Flask, session
+
+from connect import Connect
+from connect.pages import safe_next
+from tests.conftest import app_config
+
+HOST_TEMPLATES = Path(__file__).parent / "host_templates"
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def host(tmp_path, api_server, dovecot, test_ca):
+    """Acme's app: its own login, its own look, the sources API on another server."""
+    keys = api_server.new_client("acme")
+    app = Flask("acme", template_folder=str(HOST_TEMPLATES), instance_path=str(tmp_path / "acme"))
+    app.config.update(
+        SECRET_KEY="acme-secret",
+        CONNECT_DATABASE=str(tmp_path / "acme.sqlite3"),
+        CONTEXTIO_API_URL=api_server.api_url,
+        CONTEXTIO_CONSUMER_KEY=keys.consumer_key,
+        CONTEXTIO_CONSUMER_SECRET=keys.consumer_secret,
+        GOOGLE_SERVER_METADATA_URL="http://127.0.0.1:9/unused",
+    )
+
+    @app.get("/login/<user>")
+    def login(user):
+        session["user_id"] = user
+        return "signed in"
+
+    Connect(app, user_loader=lambda: session.get("user_id"), login_url="/login")
+    return app, keys
+
+
+def test_a_signed_out_visitor_is_sent_to_the_hosts_login(host):
+    app, _ = host
+    answer = app.test_client().get("/connect/")
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/login?next=/connect/"
+
+
+def test_a_host_user_connects_an_imap_mailbox_into_their_own_account(host, api_server, dovecot, mailbox_user):
+    from connect.client import SourcesClient
+
+    app, keys = host
+    user = mailbox_user()
+    browser = app.test_client()
+    browser.get("/login/acme-user-42")
+    page = browser.get("/connect/imap").get_data(as_text=True)
+    answer = browser.post(
+        "/connect/imap",
+        data={
+            "csrf_token": csrf_of(page),
+            "email": user,
+            "password": dovecot.users[user],
+            "provider": "other",
+            "server": "127.0.0.1",
+            "port": str(dovecot.imaps_port),
+            "security": "ssl",
+        },
+    )
+    assert answer.status_code == 302 and answer.headers["Location"] == "/connect/"
+    listing = browser.get("/connect/status.json").json
+    assert [(m["email"], m["state"]) for m in listing["mailboxes"]] == [(user, "syncing")]
+
+    api = SourcesClient(api_server.api_url, keys.consumer_key, keys.consumer_secret)
+    [account] = api.list_accounts()
+    assert [s["email"] for s in account["sources"]] == [user]
+    assert account["sources"][0]["callback_url"] == "http://localhost/connect/callbacks/sync"
+
+    other = app.test_client()
+    other.get("/login/someone-else")
+    assert other.get("/connect/status.json").json == {"mailboxes": []}
+
+
+def test_the_hosts_templates_override_the_helpers(host):
+    app, _ = host
+    browser = app.test_client()
+    browser.get("/login/acme-user-7")
+    answer = browser.get("/connect/google")  # no Google client configured here
+    assert answer.status_code == 503
+    assert "Acme says: Gmail isn&#39;t available here" in answer.get_data(as_text=True)
+
+
+def test_without_google_settings_the_gmail_button_is_disabled_with_a_reason(tmp_path):
+    from app import create_app
+
+    app = create_app(app_config(tmp_path, CONTEXTIO_CONSUMER_SECRET=None))  # development: its own API client
+    page = app.test_client().get("/connect/").get_data(as_text=True)
+    assert 'aria-disabled="true">Connect Gmail' in page
+    assert "Gmail sign-in isn't set up on this site" in page
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/connect/", "/connect/"),
+        ("/connect/?x=1", "/connect/?x=1"),
+        ("https://evil.example/", "/fallback"),
+        ("//evil.example/", "/fallback"),
+        ("/\\evil.example", "/fallback"),
+        ("javascript:alert(1)", "/fallback"),
+        ("", "/fallback"),
+        (None, "/fallback"),
+    ],
+)
+def test_redirect_targets_stay_on_this_site(target, expected):
+    assert safe_next(target, "/fallback") == expected
