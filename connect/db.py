@@ -12,6 +12,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import Flask, current_app
@@ -981,25 +982,97 @@ def account_counts(database: Database, account_id: str) -> dict[str, int]:
     return {"messages": messages, "files": files}
 
 
-def find_messages(
-    database: Database,
-    account_id: str,
-    where: list[str],
-    parameters: dict[str, Any],
-    *,
-    descending: bool,
-    limit: int,
-    offset: int,
-) -> list[dict[str, Any]]:
-    """Messages of the account matching every clause of ``where`` (built by the domain from
-    the allowed filters only), newest first unless ``descending`` is false."""
-    clauses = " AND ".join(["m.account_id = :account_id", *where])
-    order = "DESC" if descending else "ASC"
+ADDRESS_FIELDS = ("from", "to", "cc", "bcc")
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    value: str
+    regex: bool
+
+
+@dataclass(frozen=True)
+class MailFilters:
+    """Context.IO's message and file filters, parsed; None means "not filtered on"."""
+
+    subject: TextMatch | None = None
+    file_name: TextMatch | None = None
+    addresses: dict[str, str | None] = field(default_factory=dict)
+    any_address: str | None = None
+    folder: str | None = None
+    source: str | None = None
+    date_before: int | None = None
+    date_after: int | None = None
+    indexed_before: int | None = None
+    indexed_after: int | None = None
+    descending: bool = True
+    limit: int = 100
+    offset: int = 0
+
+
+def _match(column: str, match: TextMatch, name: str, values: dict[str, Any]) -> str:
+    if match.regex:
+        values[name] = match.value
+        return f"{column} REGEXP :{name}"
+    values[name] = f"%{match.value.replace('%', '').replace('_', '')}%"
+    return f"{column} LIKE :{name}"
+
+
+def _address_clause(field_name: str, parameter: str) -> str:
+    if field_name == "from":
+        return f"json_extract(m.addresses, '$.from.email') = :{parameter}"
+    return (
+        f"EXISTS (SELECT 1 FROM json_each(m.addresses, '$.{field_name}') j "
+        f"WHERE json_extract(j.value, '$.email') = :{parameter})"
+    )
+
+
+def _mail_clauses(filters: MailFilters, values: dict[str, Any]) -> list[str]:
+    """One clause per filter given, each with named parameters: no value is spliced into SQL."""
+    where = []
+    if filters.subject:
+        where.append(_match("m.subject", filters.subject, "subject", values))
+    for field_name, address in filters.addresses.items():
+        if address:
+            values[field_name] = address
+            where.append(_address_clause(field_name, field_name))
+    if filters.any_address:
+        values["email"] = filters.any_address
+        where.append("(" + " OR ".join(_address_clause(name, "email") for name in ADDRESS_FIELDS) + ")")
+    located = "SELECT 1 FROM message_locations l JOIN folders fo ON fo.id = l.folder_id"
+    if filters.folder:
+        values["folder"] = filters.folder
+        where.append(f"EXISTS ({located} WHERE l.message_id = m.id AND fo.name = :folder)")
+    if filters.source:
+        values["source"] = filters.source
+        where.append(
+            f"EXISTS ({located} JOIN sources s ON s.id = fo.source_id "
+            "WHERE l.message_id = m.id AND s.label = :source)"
+        )
+    if filters.file_name:
+        clause = _match("fn.file_name", filters.file_name, "file_name", values)
+        where.append(f"EXISTS (SELECT 1 FROM files fn WHERE fn.message_id = m.id AND {clause})")
+    for column, bound, operator, name in (
+        ("m.date", filters.date_before, "<", "date_before"),
+        ("m.date", filters.date_after, ">", "date_after"),
+        ("m.date_indexed", filters.indexed_before, "<", "indexed_before"),
+        ("m.date_indexed", filters.indexed_after, ">", "indexed_after"),
+    ):
+        if bound is not None:
+            values[name] = bound
+            where.append(f"{column} {operator} :{name}")
+    return where
+
+
+def find_messages(database: Database, account_id: str, filters: MailFilters) -> list[dict[str, Any]]:
+    values: dict[str, Any] = {"account_id": account_id, "limit": filters.limit, "offset": filters.offset}
+    clauses = " AND ".join(["m.account_id = :account_id", *_mail_clauses(filters, values)])
+    order = "DESC" if filters.descending else "ASC"
     return list(
         database.query(
             f"SELECT m.* FROM messages m WHERE {clauses} ORDER BY m.date {order}, m.id {order} "
             "LIMIT :limit OFFSET :offset",
-            {**parameters, "account_id": account_id, "limit": limit, "offset": offset},
+            values,
         )
     )
 
@@ -1044,22 +1117,21 @@ def files_of_messages(database: Database, message_ids: list[str]) -> list[dict[s
     )
 
 
-def find_files(
-    database: Database,
-    account_id: str,
-    where: list[str],
-    parameters: dict[str, Any],
-    *,
-    limit: int,
-    offset: int,
-) -> list[dict[str, Any]]:
-    clauses = " AND ".join(["m.account_id = :account_id", _SHOWN_FILES, *where])
+def find_files(database: Database, account_id: str, filters: MailFilters) -> list[dict[str, Any]]:
+    values: dict[str, Any] = {"account_id": account_id, "limit": filters.limit, "offset": filters.offset}
+    name_filter = []
+    if filters.file_name:
+        name_filter.append(_match("f.file_name", filters.file_name, "file_name", values))
+        filters = replace(filters, file_name=None)
+    clauses = " AND ".join(
+        ["m.account_id = :account_id", _SHOWN_FILES, *name_filter, *_mail_clauses(filters, values)]
+    )
     return list(
         database.query(
             f"SELECT f.*, m.subject, m.date, m.date_indexed, m.addresses, m.email_message_id "
             f"FROM files f JOIN messages m ON m.id = f.message_id WHERE {clauses} "
             "ORDER BY m.date DESC, f.id LIMIT :limit OFFSET :offset",
-            {**parameters, "account_id": account_id, "limit": limit, "offset": offset},
+            values,
         )
     )
 

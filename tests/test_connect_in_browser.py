@@ -125,6 +125,16 @@ def consent(page, email: str | None = None, *, decision: str = "approve", untick
     page.click(f"#{decision}")
 
 
+def submit_imap_form(page, email: str, password: str, port: int) -> None:
+    """Fill the IMAP form with manual settings for the test Dovecot (TLS) and send it."""
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.select_option("#provider", "other")
+    page.fill("#server", "127.0.0.1")
+    page.fill("#port", str(port))
+    page.click("button[type=submit]")
+
+
 def mailbox(page, email: str):
     return page.locator(".mailbox", has=page.locator(".mailbox__email", has_text=email))
 
@@ -195,18 +205,10 @@ def test_the_imap_form_says_wrong_password_then_connects(site, page, dovecot, ma
     page.goto(f"{site.base_url}/connect/")
     page.click("text=Connect another mailbox (IMAP)")
 
-    def submit(password: str) -> None:
-        page.fill("#email", user)
-        page.fill("#password", password)
-        page.select_option("#provider", "other")
-        page.fill("#server", "127.0.0.1")
-        page.fill("#port", str(dovecot.imaps_port))
-        page.click("button[type=submit]")
-
-    submit("not the password")
+    submit_imap_form(page, user, "not the password", dovecot.imaps_port)
     expect(page.locator("#form-error")).to_contain_text("refused that email and password")
     browser.screenshot(page, "06-imap-wrong-password")
-    submit(dovecot.users[user])
+    submit_imap_form(page, user, dovecot.users[user], dovecot.imaps_port)
     expect(mailbox(page, user).locator("[data-role=state]")).to_have_text("Syncing…")
     site.sync()
     expect(mailbox(page, user).locator("[data-role=state]")).to_have_text("Synced (1 message)")
@@ -215,12 +217,7 @@ def test_the_imap_form_says_wrong_password_then_connects(site, page, dovecot, ma
 
 def test_the_imap_form_says_when_the_server_cannot_be_reached(site, page, mailbox_user):
     page.goto(f"{site.base_url}/connect/imap")
-    page.fill("#email", mailbox_user())
-    page.fill("#password", "whatever")
-    page.select_option("#provider", "other")
-    page.fill("#server", "127.0.0.1")
-    page.fill("#port", str(free_port()))
-    page.click("button[type=submit]")
+    submit_imap_form(page, mailbox_user(), "whatever", free_port())
     expect(page.locator("#form-error")).to_contain_text("couldn't reach 127.0.0.1")
 
 
@@ -281,12 +278,7 @@ def test_the_essentials_work_without_javascript(site, chromium, dovecot, mailbox
     page = context.new_page()
     user = mailbox_user()
     page.goto(f"{site.base_url}/connect/imap")
-    page.fill("#email", user)
-    page.fill("#password", dovecot.users[user])
-    page.select_option("#provider", "other")
-    page.fill("#server", "127.0.0.1")
-    page.fill("#port", str(dovecot.imaps_port))
-    page.click("button[type=submit]")
+    submit_imap_form(page, user, dovecot.users[user], dovecot.imaps_port)
     expect(mailbox(page, user).locator("[data-role=state]")).to_have_text("Syncing…")
     site.sync()
     page.reload()
@@ -340,12 +332,7 @@ def test_a_connect_token_connects_an_imap_mailbox_and_returns(site, page, doveco
     page.goto(created["browser_redirect_url"])
     expect(page.locator("h1")).to_contain_text("Connect your mailbox to")
     browser.screenshot(page, "11-connect-token")
-    page.fill("#email", user)
-    page.fill("#password", dovecot.users[user])
-    page.select_option("#provider", "other")
-    page.fill("#server", "127.0.0.1")
-    page.fill("#port", str(dovecot.imaps_port))
-    page.click("button[type=submit]")
+    submit_imap_form(page, user, dovecot.users[user], dovecot.imaps_port)
 
     page.wait_for_url(re.compile(r"/back\?contextio_token="))
     expect(page.locator("p")).to_have_text(f"contextio_token={created['token']}")

@@ -116,3 +116,29 @@ def test_without_google_settings_the_gmail_button_is_disabled_with_a_reason(tmp_
 )
 def test_redirect_targets_stay_on_this_site(target, expected):
     assert safe_next(target, "/fallback") == expected
+
+
+def test_the_google_redirect_uri_is_the_public_https_url_behind_a_proxy(tmp_path, oauth_provider):
+    from urllib.parse import parse_qs, urlsplit
+
+    from app import create_app
+
+    app = create_app(
+        app_config(
+            tmp_path,
+            CONTEXTIO_CONSUMER_SECRET=None,
+            CONNECT_TRUSTED_PROXIES=1,
+            GOOGLE_CLIENT_ID=oauth_provider.client_id,
+            GOOGLE_CLIENT_SECRET=oauth_provider.client_secret,
+            GOOGLE_SERVER_METADATA_URL=oauth_provider.metadata_url,
+        )
+    )
+    answer = app.test_client().get(
+        "/connect/google", headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "mail.example.com"}
+    )
+    assert answer.status_code == 302
+    query = parse_qs(urlsplit(answer.headers["Location"]).query)
+    assert query["redirect_uri"] == ["https://mail.example.com/connect/google/callback"]
+    assert query["code_challenge_method"] == ["S256"] and query["access_type"] == ["offline"]
+    cookie = answer.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
