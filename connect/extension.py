@@ -49,8 +49,8 @@ class Connect:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
-        app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-        app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+        if app.config.get("SESSION_COOKIE_SAMESITE") is None:  # Flask's default is to send none
+            app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
         if type(app.session_interface) is SecureCookieSessionInterface:
             app.session_interface = _SecureWhenHttps()
         db.init_app(app)
