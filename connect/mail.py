@@ -6,6 +6,8 @@ into SQL. ``subject`` and ``file_name`` take a substring or a ``/regex/``.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import re
 from typing import Any
@@ -13,6 +15,7 @@ from typing import Any
 from . import db
 from .errors import InvalidParameter, NotFound
 from .parameters import Parameters
+from .sync.fetch import LiveMail
 from .tenant import Tenant
 
 MAX_MESSAGES = 100
@@ -107,3 +110,53 @@ def folders(tenant: Tenant, source: dict[str, Any]) -> list[dict[str, Any]]:
 
 def counts(tenant: Tenant, account_id: str) -> dict[str, int]:
     return db.account_counts(tenant.database, account_id)
+
+
+def message_source(tenant: Tenant, live: LiveMail, account_id: str, message_id: str) -> bytes:
+    return live.raw_message(find_message(tenant, account_id, message_id)["locations"])
+
+
+def message_headers(tenant: Tenant, live: LiveMail, account_id: str, message_id: str) -> dict[str, list[str]]:
+    parsed = email.message_from_bytes(
+        message_source(tenant, live, account_id, message_id), policy=email.policy.default
+    )
+    headers: dict[str, list[str]] = {}
+    for name, value in parsed.items():
+        headers.setdefault(name.lower(), []).append(str(value))
+    return headers
+
+
+def message_body(
+    tenant: Tenant, live: LiveMail, account_id: str, message_id: str, body_type: str | None = None
+) -> list[dict[str, Any]]:
+    """The message's text parts (``text/plain``, ``text/html``), decoded to text."""
+    parsed = email.message_from_bytes(
+        message_source(tenant, live, account_id, message_id), policy=email.policy.default
+    )
+    parts = []
+    for part in parsed.walk():
+        if part.get_content_maintype() != "text" or part.get_content_disposition() == "attachment":
+            continue
+        if body_type and part.get_content_type() != body_type:
+            continue
+        try:
+            content = part.get_content()
+        except (LookupError, UnicodeError):  # an unknown or lying charset
+            content = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+        parts.append(
+            {"type": part.get_content_type(), "charset": part.get_content_charset(), "content": content}
+        )
+    return parts
+
+
+def message_flags(tenant: Tenant, account_id: str, message_id: str) -> set[str]:
+    locations = find_message(tenant, account_id, message_id)["locations"]
+    return {flag for location in locations for flag in json.loads(location["flags"])}
+
+
+def file_content(tenant: Tenant, live: LiveMail, account_id: str, file_id: str) -> tuple[bytes, str, str]:
+    """The file's bytes, its MIME type and its name."""
+    file = find_file(tenant, account_id, file_id)
+    locations = find_message(tenant, account_id, file["message_id"])["locations"]
+    content, _ = live.part(locations, file["body_section"])
+    return content, file["type"], file["file_name"]

@@ -150,3 +150,60 @@ def test_bad_requests_are_named(synced, path, filters, status, message):
     world, account_id, _, _ = synced
     answer = get(world, f"accounts/{account_id}/{path}", expected=status, **filters)
     assert message in answer["value"]
+
+
+def raw_get(world, path):
+    uri, headers, _ = Client(world.consumer_key, client_secret=world.consumer_secret).sign(
+        f"http://localhost/2.0/{path}"
+    )
+    return world.app.test_client().get(uri.removeprefix("http://localhost"), headers=headers)
+
+
+def test_a_message_source_body_headers_and_flags_are_read_live(synced):
+    world, account_id, _, _ = synced
+    [invoice] = get(world, f"accounts/{account_id}/messages", subject="March")
+    base = f"accounts/{account_id}/messages/{invoice['message_id']}"
+
+    source = raw_get(world, f"{base}/source")
+    assert source.mimetype == "message/rfc822"
+    assert b"Subject: Invoice March" in source.data
+
+    assert get(world, f"{base}/body", type="text/plain") == [
+        {"type": "text/plain", "charset": "utf-8", "content": "Body of Invoice March\r\n"}
+    ]
+    assert get(world, f"{base}/headers")["subject"] == ["Invoice March"]
+    assert get(world, f"{base}/flags") == {
+        "seen": True,
+        "answered": False,
+        "flagged": False,
+        "deleted": False,
+        "draft": False,
+    }
+
+
+def test_a_file_is_downloaded_decoded_with_its_type_and_name(synced):
+    world, account_id, _, _ = synced
+    [file] = get(world, f"accounts/{account_id}/files", file_name="march")
+    answer = raw_get(world, f"accounts/{account_id}/files/{file['file_id']}/content")
+    assert answer.status_code == 200
+    assert answer.data == b"%PDF" * 10
+    assert answer.mimetype == "application/pdf"
+    assert answer.headers["Content-Disposition"] == "attachment; filename=invoice-march.pdf"
+
+
+def test_an_unreachable_mailbox_is_a_502_that_says_why(tmp_path, dovecot, oauth_provider, mailbox_user):
+    from connect import db as storage
+    from tests.servers import free_port
+
+    world = MailWorld.create(tmp_path, dovecot, oauth_provider)
+    user = mailbox_user()
+    dovecot.deliver(user, message("Soon unreachable"))
+    account_id = world.add_account(user)
+    world.add_source(account_id, user)
+    world.sync()
+    with world.app.app_context():
+        storage.get_db().execute("UPDATE sources SET port = ?", [free_port()])
+    [found] = get(world, f"accounts/{account_id}/messages")
+
+    answer = get(world, f"accounts/{account_id}/messages/{found['message_id']}/source", expected=502)
+    assert "can't be read right now" in answer["value"] and "refused the connection" in answer["value"]

@@ -142,3 +142,37 @@ def test_the_google_redirect_uri_is_the_public_https_url_behind_a_proxy(tmp_path
     assert query["code_challenge_method"] == ["S256"] and query["access_type"] == ["offline"]
     cookie = answer.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_a_broken_imap_mailbox_is_reconnected_with_a_new_password(host, api_server, dovecot, mailbox_user):
+    from connect import db
+
+    app, keys = host
+    user = mailbox_user()
+    browser = app.test_client()
+    browser.get("/login/acme-user-9")
+    fields = {
+        "email": user,
+        "password": dovecot.users[user],
+        "provider": "other",
+        "server": "127.0.0.1",
+        "port": str(dovecot.imaps_port),
+        "security": "ssl",
+    }
+    browser.post("/connect/imap", data={**fields, "csrf_token": csrf_of(browser.get("/connect/imap").text)})
+    [mailbox] = browser.get("/connect/status.json").json["mailboxes"]
+    api_database = db.connect(api_server.database)
+    api_database.execute("UPDATE sources SET status = 'INVALID_CREDENTIALS' WHERE email = ?", [user])
+
+    assert browser.get("/connect/status.json").json["mailboxes"][0]["state"] == "broken"
+    answer = browser.get(f"/connect/mailboxes/{mailbox['label']}/reconnect")
+    assert answer.headers["Location"] == f"/connect/imap?reconnect={mailbox['label']}"
+    form = browser.get(answer.headers["Location"]).text
+    assert f'value="{user}" readonly' in form
+    answer = browser.post(
+        "/connect/imap",
+        data={**fields, "reconnect": mailbox["label"], "csrf_token": csrf_of(form)},
+    )
+    assert answer.status_code == 302
+    [row] = api_database.execute("SELECT status FROM sources WHERE email = ?", [user]).fetchall()
+    assert row == ("OK",)

@@ -17,6 +17,7 @@ from .. import assets, clients, db, hosted
 from ..config import DEVELOPMENT
 from ..crypto import UnreadableSecret, Vault
 from ..sync import worker
+from ..sync.oauth_tokens import MICROSOFT_METADATA_URL, AccessTokens
 from . import accounts, connect_tokens, discovery, messages, oauth_providers  # noqa: F401  (routes)
 from .blueprint import bp
 
@@ -39,6 +40,12 @@ class SourcesAPI:
         assets.init_app(app)
         vault = Vault(app.config["SECRET_KEY"], app.config.get("SECRET_KEY_FALLBACKS") or ())
         app.extensions["connect.vault"] = vault
+        app.extensions["connect.tokens"] = AccessTokens(
+            {
+                "GMAIL_OAUTH2": app.config["GOOGLE_SERVER_METADATA_URL"],
+                "MSLIVECONNECT": MICROSOFT_METADATA_URL,
+            }
+        )
         app.extensions["connect.api"] = self
         app.register_blueprint(bp)
         app.register_blueprint(hosted.bp)

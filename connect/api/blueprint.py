@@ -12,6 +12,7 @@ from .. import db
 from ..crypto import Vault
 from ..errors import ConnectError
 from ..parameters import Parameters
+from ..sync.fetch import LiveMail
 from ..tenant import Tenant
 from . import auth
 
@@ -37,6 +38,11 @@ def route(rule: str, methods: list[str]) -> Callable:
 
 def vault() -> Vault:
     return current_app.extensions["connect.vault"]
+
+
+def live_mail() -> LiveMail:
+    """Reads bodies and files from the mailboxes, reusing this process's access tokens."""
+    return LiveMail(tenant().database, vault(), current_app.extensions["connect.tokens"])
 
 
 def tenant() -> Tenant:

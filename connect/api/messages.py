@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from .. import accounts, mail, sources
-from .blueprint import api_root, parameters, route, tenant
-from .shapes import file_shape, folder_shape, message_shape
+from .blueprint import api_root, live_mail, parameters, route, tenant
+from .shapes import FLAG_NAMES, file_shape, folder_shape, message_shape
 
 
 def _account_url(account_id: str) -> str:
@@ -24,11 +24,39 @@ def list_messages(account_id: str) -> Response:
     )
 
 
-@route("/accounts/<account_id>/messages/<path:message_id>", methods=["GET"])
+@route("/accounts/<account_id>/messages/<message_id>", methods=["GET"])
 def get_message(account_id: str, message_id: str) -> Response:
     accounts.find_account(tenant(), account_id)
-    message = mail.find_message(tenant(), account_id, message_id.rstrip("/"))
+    message = mail.find_message(tenant(), account_id, message_id)
     return jsonify(message_shape(message, _account_url(account_id), parameters().flag("include_flags")))
+
+
+@route("/accounts/<account_id>/messages/<message_id>/source", methods=["GET"])
+def message_source(account_id: str, message_id: str) -> Response:
+    accounts.find_account(tenant(), account_id)
+    return Response(
+        mail.message_source(tenant(), live_mail(), account_id, message_id), mimetype="message/rfc822"
+    )
+
+
+@route("/accounts/<account_id>/messages/<message_id>/body", methods=["GET"])
+def message_body(account_id: str, message_id: str) -> Response:
+    accounts.find_account(tenant(), account_id)
+    body_type = parameters().choice("type", ("text/plain", "text/html"))
+    return jsonify(mail.message_body(tenant(), live_mail(), account_id, message_id, body_type))
+
+
+@route("/accounts/<account_id>/messages/<message_id>/headers", methods=["GET"])
+def message_headers(account_id: str, message_id: str) -> Response:
+    accounts.find_account(tenant(), account_id)
+    return jsonify(mail.message_headers(tenant(), live_mail(), account_id, message_id))
+
+
+@route("/accounts/<account_id>/messages/<message_id>/flags", methods=["GET"])
+def message_flags(account_id: str, message_id: str) -> Response:
+    accounts.find_account(tenant(), account_id)
+    present = mail.message_flags(tenant(), account_id, message_id)
+    return jsonify({name: flag in present for flag, name in FLAG_NAMES.items()})
 
 
 @route("/accounts/<account_id>/files", methods=["GET"])
@@ -42,6 +70,15 @@ def list_files(account_id: str) -> Response:
 def get_file(account_id: str, file_id: str) -> Response:
     accounts.find_account(tenant(), account_id)
     return jsonify(file_shape(mail.find_file(tenant(), account_id, file_id), _account_url(account_id)))
+
+
+@route("/accounts/<account_id>/files/<file_id>/content", methods=["GET"])
+def file_content(account_id: str, file_id: str) -> Response:
+    accounts.find_account(tenant(), account_id)
+    content, mime_type, name = mail.file_content(tenant(), live_mail(), account_id, file_id)
+    response = Response(content, mimetype=mime_type)
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    return response
 
 
 @route("/accounts/<account_id>/sources/<label>/folders", methods=["GET"])

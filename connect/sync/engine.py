@@ -25,11 +25,12 @@ from imapclient.exceptions import IMAPClientError
 from sqlite_utils import Database
 
 from .. import db
-from ..crypto import UnreadableSecret, Vault
+from ..crypto import Vault
 from ..sources import PAUSED, SourceStatus
 from . import parse
-from .imap import Mailbox, SyncFailure, close_quietly, open_mailbox
-from .oauth_tokens import AccessTokens, OAuthClient
+from .imap import SyncFailure, close_quietly
+from .login import log_in
+from .oauth_tokens import AccessTokens
 
 logger = logging.getLogger("connect.sync")
 
@@ -72,7 +73,7 @@ class SyncEngine:
             return "paused"
         db.record_sync_start(self.database, source_id, int(time.time()))
         try:
-            client = self._log_in(source)
+            client = log_in(source, self.vault, self.tokens, self.settings.timeout)
             try:
                 self._sync_mailbox(client, source, keep_going)
             finally:
@@ -123,45 +124,6 @@ class SyncEngine:
             return
         delay = min(self.settings.retry_base * 4 ** (failures - 1), PERIOD_SECONDS[source["sync_period"]])
         db.queue_retry(self.database, source["id"], now + delay, now)
-
-    # --- logging in ---------------------------------------------------------------------
-
-    def _log_in(self, source: dict[str, Any]) -> IMAPClient:
-        mailbox = Mailbox(source["server"], source["port"], bool(source["use_ssl"]), source["username"])
-        try:
-            if source["authentication_type"] == "password":
-                return open_mailbox(
-                    mailbox, password=self.vault.decrypt(source["password"]), timeout=self.settings.timeout
-                )
-            if source["authentication_type"] == "oauth2":
-                return self._log_in_with_oauth2(mailbox, source)
-        except UnreadableSecret as error:
-            raise SyncFailure(SourceStatus.INVALID_CREDENTIALS, str(error)) from None
-        raise SyncFailure(
-            SourceStatus.INVALID_CREDENTIALS,
-            "OAuth 1.0 tokens are no longer accepted by mail providers: "
-            "reconnect with an OAuth 2.0 refresh token",
-        )
-
-    def _log_in_with_oauth2(self, mailbox: Mailbox, source: dict[str, Any]) -> IMAPClient:
-        if source["provider_type"] is None:
-            raise SyncFailure(
-                SourceStatus.INVALID_CREDENTIALS,
-                f"the OAuth provider {source['provider_consumer_key']} was removed",
-            )
-        client = OAuthClient(
-            source["provider_type"],
-            source["provider_consumer_key"],
-            self.vault.decrypt(source["provider_consumer_secret"]),
-        )
-        refresh_token = self.vault.decrypt(source["provider_refresh_token"])
-        token = self.tokens.access_token(client, refresh_token)
-        try:
-            return open_mailbox(mailbox, access_token=token, timeout=self.settings.timeout)
-        except SyncFailure as failure:
-            if failure.status == SourceStatus.INVALID_CREDENTIALS:
-                self.tokens.forget(client, refresh_token)
-            raise
 
     # --- folders ------------------------------------------------------------------------
 

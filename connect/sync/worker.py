@@ -23,7 +23,6 @@ from flask.cli import AppGroup, with_appcontext
 from .. import db
 from .delivery import CallbackSender, DeliverySettings
 from .engine import Interrupted, SyncEngine, SyncSettings
-from .oauth_tokens import MICROSOFT_METADATA_URL, AccessTokens
 from .queue import Job, JobQueue, SqliteJobQueue
 
 logger = logging.getLogger("connect.worker")
@@ -54,12 +53,7 @@ class Worker:
         self.delivery_settings = DeliverySettings(
             allow_private=bool(app.config.get("CONNECT_ALLOW_PRIVATE_CALLBACKS"))
         )
-        self.tokens = AccessTokens(
-            {
-                "GMAIL_OAUTH2": app.config["GOOGLE_SERVER_METADATA_URL"],
-                "MSLIVECONNECT": MICROSOFT_METADATA_URL,
-            }
-        )
+        self.tokens = app.extensions["connect.tokens"]  # shared: access tokens are cached per process
         self.stopping = threading.Event()
 
     def stop(self) -> None:

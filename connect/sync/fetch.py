@@ -1,0 +1,78 @@
+"""Reading a message or a file from its mailbox, live: the index keeps metadata, not bodies.
+
+The message is read from whichever source and folder holds it, with that source's own
+credentials; parts come back decoded from their transfer encoding.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import imaplib
+import ssl
+from typing import Any
+
+from imapclient.exceptions import IMAPClientError
+from sqlite_utils import Database
+
+from .. import db
+from ..crypto import Vault
+from ..errors import ConnectError, NotFound
+from .imap import SyncFailure, close_quietly
+from .login import log_in
+from .oauth_tokens import AccessTokens
+
+
+class MailboxUnavailable(ConnectError):
+    """The mailbox holding the message could not be read just now."""
+
+    status = 502
+
+
+class LiveMail:
+    def __init__(self, database: Database, vault: Vault, tokens: AccessTokens, timeout: float = 30) -> None:
+        self.database = database
+        self.vault = vault
+        self.tokens = tokens
+        self.timeout = timeout
+
+    def raw_message(self, locations: list[dict[str, Any]]) -> bytes:
+        """The whole RFC 822 message."""
+        return self._fetch(locations, "BODY.PEEK[]", b"BODY[]")
+
+    def part(self, locations: list[dict[str, Any]], section: str) -> tuple[bytes, str]:
+        """One body part, decoded, and its MIME type."""
+        headers = self._fetch(locations, f"BODY.PEEK[{section}.MIME]", f"BODY[{section}.MIME]".encode())
+        content = self._fetch(locations, f"BODY.PEEK[{section}]", f"BODY[{section}]".encode())
+        part = email.message_from_bytes(headers + content, policy=email.policy.default)
+        payload = part.get_payload(decode=True)
+        return (payload if payload is not None else content), part.get_content_type()
+
+    def _fetch(self, locations: list[dict[str, Any]], item: str, key: bytes) -> bytes:
+        failures = []
+        for location in locations:  # any copy will do: try each source until one answers
+            source = db.sync_context(self.database, location["source_id"])
+            if source is None:
+                continue
+            try:
+                client = log_in(source, self.vault, self.tokens, self.timeout)
+            except SyncFailure as failure:
+                failures.append(failure.reason)
+                continue
+            try:
+                client.select_folder(location["folder"], readonly=True)
+                fetched = client.fetch([location["uid"]], [item])
+            except (IMAPClientError, imaplib.IMAP4.error, OSError, ssl.SSLError) as error:
+                failures.append(f"{location['folder']}: {error}")
+                continue
+            finally:
+                close_quietly(client)
+            data = fetched.get(location["uid"], {})
+            if key in data and data[key] is not None:
+                return data[key]
+            failures.append(f"no longer in {location['folder']}")
+        if failures and all(failure.startswith("no longer") for failure in failures):
+            raise NotFound("the message is no longer in the mailbox; the next sync will drop it")
+        raise MailboxUnavailable(
+            "the mailbox can't be read right now" + (f": {failures[0]}" if failures else "")
+        )
