@@ -11,6 +11,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -42,6 +43,20 @@ def current_user_id() -> str | None:
 
 
 def mailboxes() -> Mailboxes:
+    """The signed-in user's mailboxes (one API client per request)."""
+    if "connect_mailboxes" not in g:
+        g.connect_mailboxes = _mailboxes()
+    return g.connect_mailboxes
+
+
+@bp.teardown_request
+def _close_api_client(_error: BaseException | None = None) -> None:
+    helper = g.pop("connect_mailboxes", None)
+    if helper is not None:
+        helper.api.close()
+
+
+def _mailboxes() -> Mailboxes:
     config = current_app.config
     key, secret = config.get("CONTEXTIO_CONSUMER_KEY"), config.get("CONTEXTIO_CONSUMER_SECRET")
     if not (key and secret):

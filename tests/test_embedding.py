@@ -15,6 +15,18 @@ from tests.conftest import app_config
 HOST_TEMPLATES = Path(__file__).parent / "host_templates"
 
 
+def imap_fields(user: str, dovecot) -> dict[str, str]:
+    """The IMAP form filled in for a test Dovecot mailbox, over TLS."""
+    return {
+        "email": user,
+        "password": dovecot.users[user],
+        "provider": "other",
+        "server": "127.0.0.1",
+        "port": str(dovecot.imaps_port),
+        "security": "ssl",
+    }
+
+
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
@@ -57,18 +69,7 @@ def test_a_host_user_connects_an_imap_mailbox_into_their_own_account(host, api_s
     browser = app.test_client()
     browser.get("/login/acme-user-42")
     page = browser.get("/connect/imap").get_data(as_text=True)
-    answer = browser.post(
-        "/connect/imap",
-        data={
-            "csrf_token": csrf_of(page),
-            "email": user,
-            "password": dovecot.users[user],
-            "provider": "other",
-            "server": "127.0.0.1",
-            "port": str(dovecot.imaps_port),
-            "security": "ssl",
-        },
-    )
+    answer = browser.post("/connect/imap", data={**imap_fields(user, dovecot), "csrf_token": csrf_of(page)})
     assert answer.status_code == 302 and answer.headers["Location"] == "/connect/"
     listing = browser.get("/connect/status.json").json
     assert [(m["email"], m["state"]) for m in listing["mailboxes"]] == [(user, "syncing")]
@@ -151,14 +152,7 @@ def test_a_broken_imap_mailbox_is_reconnected_with_a_new_password(host, api_serv
     user = mailbox_user()
     browser = app.test_client()
     browser.get("/login/acme-user-9")
-    fields = {
-        "email": user,
-        "password": dovecot.users[user],
-        "provider": "other",
-        "server": "127.0.0.1",
-        "port": str(dovecot.imaps_port),
-        "security": "ssl",
-    }
+    fields = imap_fields(user, dovecot)
     browser.post("/connect/imap", data={**fields, "csrf_token": csrf_of(browser.get("/connect/imap").text)})
     [mailbox] = browser.get("/connect/status.json").json["mailboxes"]
     api_database = db.connect(api_server.database)

@@ -28,6 +28,7 @@ class _Validator(RequestValidator):
     database: Database
     vault: Vault
     nonce_reused: bool = field(default=False, init=False)
+    _secrets: dict[str, str | None] = field(default_factory=dict, init=False)
 
     enforce_ssl = False  # TLS is the reverse proxy's job; signatures still bind the URL
     allowed_signature_methods = ("HMAC-SHA1", "HMAC-SHA256")
@@ -55,7 +56,10 @@ class _Validator(RequestValidator):
         return not self.nonce_reused
 
     def _secret(self, client_key: str) -> str | None:
-        return clients.consumer_secret(self.database, self.vault, client_key)
+        """Looked up once per request: oauthlib asks for it twice."""
+        if client_key not in self._secrets:
+            self._secrets[client_key] = clients.consumer_secret(self.database, self.vault, client_key)
+        return self._secrets[client_key]
 
 
 def authenticate(
