@@ -21,6 +21,7 @@ from tests.oauth_provider import ServerThread
 from tests.servers import free_port, gunicorn
 
 SECRET_KEY = "browser-test-secret-key"
+expect.set_options(timeout=15_000)  # generous for a loaded CI machine; passing tests don't wait for it
 
 
 class Site:
