@@ -10,6 +10,7 @@ import email
 import email.policy
 import json
 import re
+from email.message import EmailMessage
 from typing import Any
 
 from . import db
@@ -116,25 +117,24 @@ def message_source(tenant: Tenant, live: LiveMail, account_id: str, message_id: 
     return live.raw_message(find_message(tenant, account_id, message_id)["locations"])
 
 
-def message_headers(tenant: Tenant, live: LiveMail, account_id: str, message_id: str) -> dict[str, list[str]]:
-    parsed = email.message_from_bytes(
+def read_message(tenant: Tenant, live: LiveMail, account_id: str, message_id: str) -> EmailMessage:
+    """The message as its mailbox holds it, parsed (one fetch for its body and headers)."""
+    return email.message_from_bytes(
         message_source(tenant, live, account_id, message_id), policy=email.policy.default
     )
+
+
+def header_map(message: EmailMessage) -> dict[str, list[str]]:
     headers: dict[str, list[str]] = {}
-    for name, value in parsed.items():
+    for name, value in message.items():
         headers.setdefault(name.lower(), []).append(str(value))
     return headers
 
 
-def message_body(
-    tenant: Tenant, live: LiveMail, account_id: str, message_id: str, body_type: str | None = None
-) -> list[dict[str, Any]]:
+def body_parts(message: EmailMessage, body_type: str | None = None) -> list[dict[str, Any]]:
     """The message's text parts (``text/plain``, ``text/html``), decoded to text."""
-    parsed = email.message_from_bytes(
-        message_source(tenant, live, account_id, message_id), policy=email.policy.default
-    )
     parts = []
-    for part in parsed.walk():
+    for part in message.walk():
         if part.get_content_maintype() != "text" or part.get_content_disposition() == "attachment":
             continue
         if body_type and part.get_content_type() != body_type:

@@ -32,6 +32,12 @@ class HelperError(ConnectError):
     """Something the end user can act on, said in their words."""
 
 
+class ServiceUnavailable(HelperError):
+    """The sources API can't be reached or failed: nothing the user did wrong."""
+
+    status = 503
+
+
 @dataclass(frozen=True)
 class HelperSettings:
     gmail_host: str
@@ -272,6 +278,6 @@ def check_imap_login(settings: ImapSettings) -> None:
 
 
 def _unavailable(error: ContextIOError) -> HelperError:
-    if error.status in (0, 500, 502, 503, 504):
-        return HelperError("The mail service isn't answering right now. Try again in a minute.")
+    if error.status == 0 or error.status >= 500:
+        return ServiceUnavailable("The mail service isn't answering right now. Try again in a minute.")
     return HelperError(f"The mail service refused: {error.message}")

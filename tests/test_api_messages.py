@@ -172,6 +172,9 @@ def test_a_message_source_body_headers_and_flags_are_read_live(synced):
         {"type": "text/plain", "charset": "utf-8", "content": "Body of Invoice March\r\n"}
     ]
     assert get(world, f"{base}/headers")["subject"] == ["Invoice March"]
+    detailed = get(world, base, include_body="1", include_headers="1", body_type="text/plain")
+    assert detailed["body"][0]["content"].startswith("Body of Invoice March")
+    assert detailed["headers"]["from"] == ["Billing <billing@shop.example>"]
     assert get(world, f"{base}/flags") == {
         "seen": True,
         "answered": False,

@@ -170,3 +170,22 @@ def test_a_broken_imap_mailbox_is_reconnected_with_a_new_password(host, api_serv
     assert answer.status_code == 302
     [row] = api_database.execute("SELECT status FROM sources WHERE email = ?", [user]).fetchall()
     assert row == ("OK",)
+
+
+def test_an_unreachable_sources_api_is_a_friendly_503(host, dovecot, mailbox_user):
+    from tests.servers import free_port
+
+    app, _ = host
+    user = mailbox_user()
+    browser = app.test_client()
+    browser.get("/login/acme-user-11")
+    browser.post(
+        "/connect/imap",
+        data={**imap_fields(user, dovecot), "csrf_token": csrf_of(browser.get("/connect/imap").text)},
+    )
+    app.config["CONTEXTIO_API_URL"] = f"http://127.0.0.1:{free_port()}/2.0"
+
+    answer = browser.get("/connect/")
+
+    assert answer.status_code == 503
+    assert "Acme says: That didn" in answer.text and "isn&#39;t answering right now" in answer.text

@@ -27,8 +27,16 @@ def list_messages(account_id: str) -> Response:
 @route("/accounts/<account_id>/messages/<message_id>", methods=["GET"])
 def get_message(account_id: str, message_id: str) -> Response:
     accounts.find_account(tenant(), account_id)
+    given = parameters()
     message = mail.find_message(tenant(), account_id, message_id)
-    return jsonify(message_shape(message, _account_url(account_id), parameters().flag("include_flags")))
+    shape = message_shape(message, _account_url(account_id), given.flag("include_flags"))
+    if given.flag("include_body") or given.flag("include_headers"):
+        parsed = mail.read_message(tenant(), live_mail(), account_id, message_id)
+        if given.flag("include_body"):
+            shape["body"] = mail.body_parts(parsed, given.choice("body_type", ("text/plain", "text/html")))
+        if given.flag("include_headers"):
+            shape["headers"] = mail.header_map(parsed)
+    return jsonify(shape)
 
 
 @route("/accounts/<account_id>/messages/<message_id>/source", methods=["GET"])
@@ -43,13 +51,15 @@ def message_source(account_id: str, message_id: str) -> Response:
 def message_body(account_id: str, message_id: str) -> Response:
     accounts.find_account(tenant(), account_id)
     body_type = parameters().choice("type", ("text/plain", "text/html"))
-    return jsonify(mail.message_body(tenant(), live_mail(), account_id, message_id, body_type))
+    return jsonify(
+        mail.body_parts(mail.read_message(tenant(), live_mail(), account_id, message_id), body_type)
+    )
 
 
 @route("/accounts/<account_id>/messages/<message_id>/headers", methods=["GET"])
 def message_headers(account_id: str, message_id: str) -> Response:
     accounts.find_account(tenant(), account_id)
-    return jsonify(mail.message_headers(tenant(), live_mail(), account_id, message_id))
+    return jsonify(mail.header_map(mail.read_message(tenant(), live_mail(), account_id, message_id)))
 
 
 @route("/accounts/<account_id>/messages/<message_id>/flags", methods=["GET"])
