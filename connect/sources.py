@@ -19,11 +19,6 @@ from .tenant import Tenant
 
 SYNC_PERIODS = ("1h", "4h", "12h", "24h")
 DEFAULT_SYNC_PERIOD = "24h"
-SOURCE_PARAMETERS = (
-    "server", "username", "use_ssl", "port", "type", "sync_period", "raw_file_list", "password",
-    "provider_token", "provider_token_secret", "provider_refresh_token", "provider_consumer_key",
-    "callback_url", "status_callback_url", "sync_all_folders", "sync_flags", "expunge_on_deleted_flag",
-)  # fmt: skip
 PROVIDER_PARAMETERS = (
     "provider_token",
     "provider_token_secret",
