@@ -15,6 +15,8 @@ from typing import Any
 
 from flask import Flask
 
+from . import db
+
 DEVELOPMENT = "development"
 PRODUCTION = "production"
 
@@ -137,7 +139,7 @@ def load_settings(
             )
         app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
     if not app.config["CONNECT_DATABASE"]:
-        app.config["CONNECT_DATABASE"] = os.path.join(app.instance_path, "connect.sqlite3")
+        app.config["CONNECT_DATABASE"] = db.default_path(app.instance_path)
     if app.config["CONNECT_ALLOW_PRIVATE_CALLBACKS"] is None:
         app.config["CONNECT_ALLOW_PRIVATE_CALLBACKS"] = development
 

@@ -58,9 +58,11 @@ def find_token(
     tenant: Tenant, token: str, account_id: str | None = None, source_label: str | None = None
 ) -> dict[str, Any]:
     row = db.connect_token(tenant.database, tenant.consumer_key, token, tenant.now)
-    if row is None or (account_id is not None and row["account_id"] != account_id):
-        raise NotFound(f"connect_token {token} not found")
-    if source_label is not None and row["source_label"] != source_label:
+    outside_scope = row is not None and (
+        (account_id is not None and row["account_id"] != account_id)
+        or (source_label is not None and row["source_label"] != source_label)
+    )
+    if row is None or outside_scope:
         raise NotFound(f"connect_token {token} not found")
     return row
 

@@ -325,10 +325,17 @@ def write_lock(database: Database) -> Iterator[None]:
     database.commit()
 
 
+def default_path(instance_path: str) -> str:
+    return os.path.join(instance_path, "connect.sqlite3")
+
+
 def init_app(app: Flask) -> None:
-    """Migrate the app's file, and leave no transaction open when a request ends."""
+    """Migrate the app's file (``CONNECT_DATABASE``, by default in the instance folder), and
+    leave no transaction open when a request ends."""
     if "connect.db" in app.extensions:
         return
+    if not app.config.get("CONNECT_DATABASE"):
+        app.config["CONNECT_DATABASE"] = default_path(app.instance_path)
     path = app.config["CONNECT_DATABASE"]
     migrate(path)
     app.extensions["connect.db"] = path
@@ -783,10 +790,6 @@ def release_sync_job(database: Database, job_id: int, owner: str, now: int) -> N
         )
     except sqlite3.IntegrityError:  # another sync is already queued behind it: that one will run
         finish_sync_job(database, job_id, owner, now, "superseded by a newer queued sync")
-
-
-def source_by_id(database: Database, source_id: int) -> dict[str, Any] | None:
-    return next(database["sources"].rows_where("id = ?", [source_id]), None)
 
 
 def sync_context(database: Database, source_id: int) -> dict[str, Any] | None:

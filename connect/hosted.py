@@ -14,7 +14,7 @@ from flask_wtf.csrf import ValidationError, validate_csrf
 
 from . import connect_tokens, db, discovery, oauth
 from .errors import ConnectError
-from .mailboxes import check_imap_login, imap_settings_from_form
+from .mailboxes import check_imap_login, gmail_source, imap_settings_from_form, imap_source
 from .tenant import Tenant
 
 bp = Blueprint("connect_hosted", __name__)
@@ -93,15 +93,7 @@ def connect_token_page(token: str):
     try:
         settings = imap_settings_from_form(dict(request.form))
         check_imap_login(settings)
-        credentials = {
-            "server": settings.server,
-            "port": str(settings.port),
-            "use_ssl": "1" if settings.use_ssl else "0",
-            "type": "IMAP",
-            "username": settings.username,
-            "password": settings.password,
-        }
-        connect_tokens.use_token(_tenant(row), row, settings.email, credentials)
+        connect_tokens.use_token(_tenant(row), row, settings.email, imap_source(settings))
     except ConnectError as error:
         return _page(row, error.message, form, status=400)
     return redirect(connect_tokens.return_url(row))
@@ -140,15 +132,13 @@ def google_callback():
     except oauth.DanceFailure as failure:
         return _page(row, f"{failure.title}. {failure.explanation}", status=400)
     config = current_app.config
-    credentials = {
-        "server": config.get("GMAIL_IMAP_HOST") or "imap.gmail.com",
-        "port": str(config.get("GMAIL_IMAP_PORT") or 993),
-        "use_ssl": "1",
-        "type": "IMAP",
-        "username": grant.email,
-        "provider_consumer_key": client.client_id,
-        "provider_refresh_token": grant.refresh_token,
-    }
+    credentials = gmail_source(
+        grant.email,
+        config.get("GMAIL_IMAP_HOST") or "imap.gmail.com",
+        int(config.get("GMAIL_IMAP_PORT") or 993),
+        client.client_id,
+        grant.refresh_token,
+    )
     try:
         connect_tokens.use_token(tenant, row, grant.email, credentials)
     except ConnectError as error:

@@ -77,6 +77,31 @@ class ImapSettings:
     username: str
 
 
+def imap_source(settings: ImapSettings) -> dict[str, str]:
+    """A source's parameters, as the sources API takes them, for a password mailbox."""
+    return {
+        "server": settings.server,
+        "port": str(settings.port),
+        "use_ssl": "1" if settings.use_ssl else "0",
+        "type": "IMAP",
+        "username": settings.username,
+        "password": settings.password,
+    }
+
+
+def gmail_source(email: str, host: str, port: int, client_id: str, refresh_token: str) -> dict[str, str]:
+    """A source's parameters for a Gmail mailbox reached with an OAuth 2.0 refresh token."""
+    return {
+        "server": host,
+        "port": str(port),
+        "use_ssl": "1",
+        "type": "IMAP",
+        "username": email,
+        "provider_consumer_key": client_id,
+        "provider_refresh_token": refresh_token,
+    }
+
+
 def imap_settings_from_form(form: dict[str, str]) -> ImapSettings:
     """The form's fields, or the provider preset its address or choice names."""
     email = (form.get("email") or "").strip()
@@ -122,6 +147,16 @@ class Mailboxes:
     # --- reading --------------------------------------------------------------------------
 
     def list(self) -> list[MailboxStatus]:
+        return self._mailboxes(with_counts=True)
+
+    def find(self, label: str) -> MailboxStatus:
+        """One mailbox (without its message count, which costs a request per mailbox)."""
+        for mailbox in self._mailboxes(with_counts=False):
+            if mailbox.label == label:
+                return mailbox
+        raise NotFound("That mailbox isn't connected (any more).")
+
+    def _mailboxes(self, with_counts: bool) -> list[MailboxStatus]:
         account_id = db.helper_account(self.database, self.user_id)
         if account_id is None:
             return []
@@ -133,22 +168,19 @@ class Mailboxes:
                 return []
             raise _unavailable(error) from None
         synced = db.synced_labels(self.database, account_id)
-        return [self._status(account_id, source, source["label"] in synced) for source in account["sources"]]
+        return [
+            self._status(account_id, source, source["label"] in synced, with_counts)
+            for source in account["sources"]
+        ]
 
-    def find(self, label: str) -> MailboxStatus:
-        for mailbox in self.list():
-            if mailbox.label == label:
-                return mailbox
-        raise NotFound("That mailbox isn't connected (any more).")
-
-    def _status(self, account_id: str, source: dict, synced: bool) -> MailboxStatus:
+    def _status(self, account_id: str, source: dict, synced: bool, with_count: bool) -> MailboxStatus:
         kind = "gmail" if source["authentication_type"] == "oauth2" else "imap"
         if source["status"] != "OK":
             state, message = "broken", PLAIN_WORDS.get(source["status"], source["status_message"])
             count = None
         elif synced:
             state, message = "synced", "Synced"
-            count = self._message_count(account_id, source["label"])
+            count = self._message_count(account_id, source["label"]) if with_count else None
         else:
             state, message, count = "syncing", "Syncing…", None
         return MailboxStatus(source["label"], source["email"], kind, state, source["status"], message, count)
@@ -180,23 +212,22 @@ class Mailboxes:
             self.api.add_oauth_provider(
                 "GMAIL_OAUTH2", self.settings.google_client_id, self.settings.google_client_secret
             )
-            credentials = {
-                "provider_consumer_key": self.settings.google_client_id,
-                "provider_refresh_token": grant.refresh_token,
-            }
+            parameters = gmail_source(
+                grant.email,
+                self.settings.gmail_host,
+                self.settings.gmail_port,
+                self.settings.google_client_id,
+                grant.refresh_token,
+            )
             if existing is not None:
+                credentials = {k: v for k, v in parameters.items() if k.startswith("provider_")}
                 self.api.update_source(self._account_id(grant.email), existing, status=1, **credentials)
                 return existing
             return self.api.add_source(
                 self._account_id(grant.email),
                 email=grant.email,
-                server=self.settings.gmail_host,
-                port=self.settings.gmail_port,
-                use_ssl=1,
-                type="IMAP",
-                username=grant.email,
                 callback_url=self.settings.callback_url,
-                **credentials,
+                **parameters,
             )["label"]
         except ContextIOError as error:
             raise _unavailable(error) from None
@@ -216,24 +247,21 @@ class Mailboxes:
             return self.api.add_source(
                 self._account_id(settings.email),
                 email=settings.email,
-                server=settings.server,
-                port=settings.port,
-                use_ssl=int(settings.use_ssl),
-                type="IMAP",
-                username=settings.username,
-                password=settings.password,
                 callback_url=self.settings.callback_url,
+                **imap_source(settings),
             )["label"]
         except ContextIOError as error:
             raise _unavailable(error) from None
 
-    def remove(self, label: str) -> None:
+    def remove(self, label: str) -> MailboxStatus:
+        """Remove the mailbox; the one that was removed."""
         mailbox = self.find(label)
         try:
             self.api.delete_source(self._account_id(mailbox.email), mailbox.label)
         except ContextIOError as error:
             if error.status != 404:
                 raise _unavailable(error) from None
+        return mailbox
 
     def _existing(self, email: str, server: str) -> str | None:
         account_id = db.helper_account(self.database, self.user_id)

@@ -221,7 +221,6 @@ def reconnect(label: str):
 @bp.post("/mailboxes/<label>/remove")
 def remove(label: str):
     check_csrf()
-    mailbox = mailboxes().find(label)
-    mailboxes().remove(label)
+    mailbox = mailboxes().remove(label)
     flash(f"{mailbox.email} was removed.")
     return redirect(safe_next(request.form.get("next"), url_for("connect.index")))

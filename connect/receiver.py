@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -63,8 +62,6 @@ class CallbackReceiver:
     def init_app(self, app: Flask) -> None:
         if self.database is not None:
             app.config["CONNECT_DATABASE"] = self.database
-        elif not app.config.get("CONNECT_DATABASE"):
-            app.config["CONNECT_DATABASE"] = os.path.join(app.instance_path, "connect.sqlite3")
         db.init_app(app)
 
         secrets = self.secrets
@@ -98,9 +95,9 @@ def receive_sync() -> tuple[Response, int]:
             "sync callback from %s refused (%d): %s",
             request.remote_addr,
             rejection.status,
-            rejection,
+            rejection.message,
         )
-        return jsonify(type="error", value=str(rejection)), rejection.status
+        return jsonify(type="error", value=rejection.message), rejection.status
 
     recorded = db.record_completed_sync(db.get_db(), {**sync.as_dict(), "received_at": int(time.time())})
     if not recorded:

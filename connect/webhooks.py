@@ -23,6 +23,8 @@ from typing import Any
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from .errors import ConnectError, InvalidParameter, Unauthorized
+
 SEED_SCHEME = "contextio"
 STANDARD_SCHEME = "standard-webhooks"
 
@@ -35,22 +37,16 @@ _HEX_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
 _STANDARD_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
 
-class CallbackRejected(Exception):
+class CallbackRejected(ConnectError):
     """The callback cannot be accepted; ``status`` is the HTTP answer that says why."""
 
-    status = 400
 
-
-class MalformedCallback(CallbackRejected):
+class MalformedCallback(CallbackRejected, InvalidParameter):
     """Not a callback at all: not JSON, a field missing or of the wrong type, too large."""
 
-    status = 400
 
-
-class UnauthenticCallback(CallbackRejected):
+class UnauthenticCallback(CallbackRejected, Unauthorized):
     """Well formed, but no configured secret vouches for it, or it is stale."""
-
-    status = 401
 
 
 @dataclass(frozen=True)

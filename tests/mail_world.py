@@ -7,8 +7,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, Response
+from oauthlib.oauth1 import Client
 
 from app import create_app
 from connect import CallbackReceiver, accounts, clients, db, sources
@@ -111,17 +113,17 @@ class MailWorld:
         with self.app.app_context():
             return list(db.get_db().query(sql, parameters))
 
-    def api(self, path: str, **parameters: str) -> Any:
-        """GET /2.0/<path> through the app, signed as this world's API client."""
-        from urllib.parse import urlencode
-
-        from oauthlib.oauth1 import Client
-
+    def get(self, path: str, **parameters: Any):
+        """GET /2.0/<path> through the app, signed as this world's API client: the response."""
         query = f"?{urlencode(parameters)}" if parameters else ""
         uri, headers, _ = Client(self.consumer_key, client_secret=self.consumer_secret).sign(
             f"http://localhost/2.0/{path}{query}"
         )
-        answer = self.app.test_client().get(uri.removeprefix("http://localhost"), headers=headers)
+        return self.app.test_client().get(uri.removeprefix("http://localhost"), headers=headers)
+
+    def api(self, path: str, **parameters: Any) -> Any:
+        """The JSON of a GET that must succeed."""
+        answer = self.get(path, **parameters)
         assert answer.status_code == 200, answer.get_data(as_text=True)
         return answer.json
 

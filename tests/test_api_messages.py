@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import urlencode
 
 import pytest
-from oauthlib.oauth1 import Client
 
 from tests.dovecot import message
 from tests.mail_world import MailWorld
@@ -56,11 +54,7 @@ def synced(tmp_path_factory, dovecot, oauth_provider):
 
 
 def get(world, path, expected=200, **parameters):
-    query = f"?{urlencode(parameters)}" if parameters else ""
-    uri, headers, _ = Client(world.consumer_key, client_secret=world.consumer_secret).sign(
-        f"http://localhost/2.0/{path}{query}"
-    )
-    answer = world.app.test_client().get(uri.removeprefix("http://localhost"), headers=headers)
+    answer = world.get(path, **parameters)
     assert answer.status_code == expected, answer.get_data(as_text=True)
     return answer.json
 
@@ -152,19 +146,12 @@ def test_bad_requests_are_named(synced, path, filters, status, message):
     assert message in answer["value"]
 
 
-def raw_get(world, path):
-    uri, headers, _ = Client(world.consumer_key, client_secret=world.consumer_secret).sign(
-        f"http://localhost/2.0/{path}"
-    )
-    return world.app.test_client().get(uri.removeprefix("http://localhost"), headers=headers)
-
-
 def test_a_message_source_body_headers_and_flags_are_read_live(synced):
     world, account_id, _, _ = synced
     [invoice] = get(world, f"accounts/{account_id}/messages", subject="March")
     base = f"accounts/{account_id}/messages/{invoice['message_id']}"
 
-    source = raw_get(world, f"{base}/source")
+    source = world.get(f"{base}/source")
     assert source.mimetype == "message/rfc822"
     assert b"Subject: Invoice March" in source.data
 
@@ -187,7 +174,7 @@ def test_a_message_source_body_headers_and_flags_are_read_live(synced):
 def test_a_file_is_downloaded_decoded_with_its_type_and_name(synced):
     world, account_id, _, _ = synced
     [file] = get(world, f"accounts/{account_id}/files", file_name="march")
-    answer = raw_get(world, f"accounts/{account_id}/files/{file['file_id']}/content")
+    answer = world.get(f"accounts/{account_id}/files/{file['file_id']}/content")
     assert answer.status_code == 200
     assert answer.data == b"%PDF" * 10
     assert answer.mimetype == "application/pdf"
