@@ -25,7 +25,7 @@ def create_account(tenant: Tenant, parameters: Parameters) -> tuple[dict[str, An
         "created": tenant.now,
     }
     wants_source = parameters.any_given(("server", "username", "password", *sources.PROVIDER_PARAMETERS))
-    with tenant.database.atomic():
+    with db.transaction(tenant.database):
         db.insert_account(tenant.database, account)
         source = sources.add_source(tenant, account["id"], email, parameters) if wants_source else None
     return account, source

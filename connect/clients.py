@@ -53,7 +53,7 @@ def consumer_secret(database: Database, vault: Vault, consumer_key: str) -> str 
 
 def development_client(database: Database, vault: Vault, name: str) -> ApiClient:
     """The client a development setup's own helper uses, made on first run and kept."""
-    with db.write_lock(database):  # the web app and the worker start together
+    with db.transaction(database):  # the web app and the worker start together
         row = db.api_client_named(database, name)
         if row is None:
             return create_client(database, vault, name)

@@ -12,7 +12,6 @@ import secrets
 from typing import Any
 
 from . import accounts, db, sources
-from .callback_urls import check_callback_url
 from .errors import Conflict, NotFound
 from .parameters import Parameters
 from .tenant import Tenant
@@ -27,7 +26,7 @@ def create_token(
         value = parameters.text(name, required=required, max_length=2048)
         if value is None:
             return None
-        return check_callback_url(value, allow_private=tenant.allow_private_callbacks, parameter=name)
+        return tenant.policy.check_url(value, name)
 
     row = {
         "token": secrets.token_hex(16),
@@ -48,7 +47,7 @@ def create_token(
         "used": 0,
         "expires": tenant.now + LIFETIME,
     }
-    with tenant.database.atomic():
+    with db.transaction(tenant.database):
         db.forget_expired_connect_tokens(tenant.database, tenant.now)
         db.insert_connect_token(tenant.database, row)
     return row
@@ -94,7 +93,7 @@ def use_token(tenant: Tenant, token: dict[str, Any], email: str, credentials: di
         "sync_flags": str(token["source_sync_flags"]),
         "raw_file_list": str(token["source_raw_file_list"]),
     }
-    with tenant.database.atomic():
+    with db.transaction(tenant.database):
         if token["scope"] == "source":
             source = sources.find_source(tenant, token["account_id"], token["source_label"])
             if source["email"].lower() != email.lower():

@@ -267,14 +267,55 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
+    (
+        # Workers say they are alive, so a job whose worker died (kill -9) is taken over
+        # promptly rather than after its whole lease.
+        """
+        CREATE TABLE workers (
+            name TEXT PRIMARY KEY,
+            started INTEGER NOT NULL,
+            heartbeat INTEGER NOT NULL
+        )
+        """,
+        "CREATE INDEX callback_events_in_flight ON callback_events (consumer_key, lease_expires)",
+    ),
 )
+
+
+class ConnectDatabase(Database):
+    """sqlite-utils' Database whose transactions take the write lock when they begin.
+
+    A deferred transaction that reads before it writes cannot wait for the lock: when another
+    process commits in between, SQLite fails its first write at once with "database is
+    locked", whatever the busy timeout. ``BEGIN IMMEDIATE`` queues for the lock up front
+    instead, so every write path — ours and sqlite-utils' own ``insert`` / ``update`` — waits
+    its turn. Nested blocks still use savepoints.
+    """
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
 
 
 def connect(path: str) -> Database:
     """Open the file for one unit of work (a request, a job, a command)."""
     connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT, check_same_thread=False)
     connection.create_function("regexp", 2, _regexp, deterministic=True)
-    database = Database(connection)
+    database = ConnectDatabase(connection)
     database.execute("PRAGMA foreign_keys = ON")
     database.execute("PRAGMA synchronous = NORMAL")
     return database
@@ -312,17 +353,10 @@ def migrate(path: str) -> int:
         database.close()
 
 
-@contextlib.contextmanager
-def write_lock(database: Database) -> Iterator[None]:
-    """A transaction that holds the write lock from its first statement, for read-then-write
-    steps that two processes may run at once (both starting up, say)."""
-    database.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        database.rollback()
-        raise
-    database.commit()
+def transaction(database: Database) -> contextlib.AbstractContextManager[Database]:
+    """One unit of writes that holds the write lock from its first statement (see
+    ``ConnectDatabase``); inside another transaction, a savepoint of it."""
+    return database.atomic()
 
 
 def default_path(instance_path: str) -> str:
@@ -436,7 +470,7 @@ def replace_encrypted(database: Database, transform: Any) -> int:
         "sources": ("id", ("password", "provider_token", "provider_token_secret", "provider_refresh_token")),
     }
     changed = 0
-    with database.atomic():
+    with transaction(database):
         for table, (key, names) in columns.items():
             for row in database.query(f"SELECT {key} AS k, {', '.join(names)} FROM {table}"):
                 updates = {name: transform(row[name]) for name in names if row[name] is not None}
@@ -458,7 +492,7 @@ def nonce_used(database: Database, consumer_key: str, nonce: str) -> bool:
 
 def use_nonce(database: Database, consumer_key: str, nonce: str, timestamp: int, forget_before: int) -> bool:
     """Record a nonce; False when it was already used. Forgets nonces older than the window."""
-    with database.atomic():
+    with transaction(database):
         database.execute("DELETE FROM oauth_nonces WHERE timestamp < ?", [forget_before])
         cursor = database.execute(
             "INSERT INTO oauth_nonces (consumer_key, nonce, timestamp) VALUES (?, ?, ?) "
@@ -564,7 +598,7 @@ def update_source(database: Database, source_id: int, changes: dict[str, Any]) -
 
 def delete_source(database: Database, source_id: int) -> None:
     """The source, its folders and index; messages no other source of the account holds."""
-    with database.atomic():
+    with transaction(database):
         account_id = database.execute("SELECT account_id FROM sources WHERE id = ?", [source_id]).fetchone()
         database.execute("DELETE FROM sources WHERE id = ?", [source_id])
         if account_id:
@@ -727,16 +761,21 @@ def queue_due_syncs(database: Database, now: int) -> int:
     return cursor.rowcount
 
 
-def claim_sync_job(database: Database, owner: str, now: int, lease_until: int) -> dict[str, Any] | None:
-    """Take the next due job, or one whose worker's lease ran out; never a job of a source
-    that another worker holds a live lease on."""
+def claim_sync_job(
+    database: Database, owner: str, now: int, lease_until: int, alive_since: int
+) -> dict[str, Any] | None:
+    """Take the next due job, or one whose worker's lease ran out or whose worker stopped
+    beating (no heartbeat since ``alive_since``); never a job of a source that a live worker
+    holds a lease on."""
     # UPDATE … RETURNING yields rows, so sqlite-utils would leave its transaction open: own it.
-    with database.atomic():
-        row = _claim_sync_job(database, owner, now, lease_until)
+    with transaction(database):
+        row = _claim_sync_job(database, owner, now, lease_until, alive_since)
     return None if row is None else dict(zip(_SYNC_JOB_COLUMNS, row, strict=True))
 
 
-def _claim_sync_job(database: Database, owner: str, now: int, lease_until: int) -> tuple | None:
+def _claim_sync_job(
+    database: Database, owner: str, now: int, lease_until: int, alive_since: int
+) -> tuple | None:
     return database.execute(
         """
         UPDATE sync_jobs
@@ -744,16 +783,17 @@ def _claim_sync_job(database: Database, owner: str, now: int, lease_until: int) 
         WHERE id = (
             SELECT j.id FROM sync_jobs j
             WHERE ((j.state = 'queued' AND j.run_after <= :now)
-                   OR (j.state = 'running' AND j.lease_expires < :now))
+                   OR (j.state = 'running' AND (j.lease_expires < :now OR NOT EXISTS (
+                        SELECT 1 FROM workers w WHERE w.name = j.lease_owner AND w.heartbeat >= :alive))))
               AND NOT EXISTS (
-                SELECT 1 FROM sync_jobs r
+                SELECT 1 FROM sync_jobs r JOIN workers w ON w.name = r.lease_owner
                 WHERE r.source_id = j.source_id AND r.id != j.id
-                  AND r.state = 'running' AND r.lease_expires >= :now)
+                  AND r.state = 'running' AND r.lease_expires >= :now AND w.heartbeat >= :alive)
             ORDER BY j.run_after, j.id
             LIMIT 1)
         RETURNING *
         """,
-        {"owner": owner, "now": now, "until": lease_until},
+        {"owner": owner, "now": now, "until": lease_until, "alive": alive_since},
     ).fetchone()
 
 
@@ -761,6 +801,22 @@ _SYNC_JOB_COLUMNS = (
     "id", "source_id", "reason", "state", "queued_at", "run_after", "attempts",
     "lease_owner", "lease_expires", "finished_at", "error",
 )  # fmt: skip
+
+
+def heartbeat(database: Database, worker: str, now: int) -> None:
+    database.execute(
+        "INSERT INTO workers (name, started, heartbeat) VALUES (?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET heartbeat = excluded.heartbeat",
+        [worker, now, now],
+    )
+
+
+def forget_worker(database: Database, worker: str) -> None:
+    database.execute("DELETE FROM workers WHERE name = ?", [worker])
+
+
+def forget_dead_workers(database: Database, before: int) -> None:
+    database.execute("DELETE FROM workers WHERE heartbeat < ?", [before])
 
 
 def renew_sync_lease(database: Database, job_id: int, owner: str, lease_until: int) -> bool:
@@ -818,7 +874,7 @@ def record_sync_success(
 ) -> bool:
     """Mark the source synced; on its first completed sync, also store the callback event
     (``callback`` filled in with the source's URL), in the same transaction: exactly once."""
-    with database.atomic():
+    with transaction(database):
         row = database.execute(
             "SELECT initial_import_finished, callback_url FROM sources WHERE id = ?", [source_id]
         ).fetchone()
@@ -837,7 +893,7 @@ def record_sync_success(
 
 def record_sync_failure(database: Database, source_id: int, status: str, message: str, now: int) -> int:
     """Set the status a failure earned; the number of failures in a row so far."""
-    with database.atomic():
+    with transaction(database):
         database.execute(
             "UPDATE sources SET status = ?, status_message = ?, failure_count = failure_count + 1, "
             "first_failure_at = CASE WHEN first_failure_at = 0 THEN ? ELSE first_failure_at END, "
@@ -883,7 +939,7 @@ def delete_folder(database: Database, folder_id: int) -> None:
 
 def reset_folder(database: Database, account_id: str, folder_id: int, uidvalidity: int) -> None:
     """A changed UIDVALIDITY: every UID we hold for the folder is meaningless now."""
-    with database.atomic():
+    with transaction(database):
         database.execute("DELETE FROM message_locations WHERE folder_id = ?", [folder_id])
         forget_orphan_messages(database, account_id)
         database.execute(
@@ -901,7 +957,7 @@ def index_batch(
 ) -> None:
     """Store one FETCH batch: each message once per account (merged by its dedupe key), its
     files, where it lives; and how far the folder got, so a crash resumes after this batch."""
-    with database.atomic():
+    with transaction(database):
         for message in messages:
             files = message.pop("files")
             flags = message.pop("flags")
@@ -927,7 +983,7 @@ def index_batch(
 
 
 def update_flags(database: Database, folder_id: int, flags_by_uid: dict[int, str]) -> None:
-    with database.atomic():
+    with transaction(database):
         for uid, flags in flags_by_uid.items():
             database.execute(
                 "UPDATE message_locations SET flags = ? WHERE folder_id = ? AND uid = ?",
@@ -947,7 +1003,7 @@ def folder_uids(database: Database, folder_id: int, low: int, high: int) -> set[
 
 def forget_locations(database: Database, account_id: str, folder_id: int, uids: set[int]) -> None:
     """Expunged messages: gone from the folder, and from the data set once nowhere else."""
-    with database.atomic():
+    with transaction(database):
         for uid in uids:
             database.execute(
                 "DELETE FROM message_locations WHERE folder_id = ? AND uid = ?", [folder_id, uid]
@@ -1154,19 +1210,28 @@ def file(database: Database, account_id: str, file_id: str) -> dict[str, Any] | 
 
 
 def claim_due_callback(database: Database, now: int, lease_until: int) -> dict[str, Any] | None:
-    with database.atomic():  # see claim_sync_job
+    with transaction(database):  # see claim_sync_job
         row = database.execute(
             """
         UPDATE callback_events SET lease_expires = :until
         WHERE id = (
-            SELECT id FROM callback_events
-            WHERE state = 'pending' AND next_attempt_at <= :now AND lease_expires < :now
-            ORDER BY next_attempt_at, id LIMIT 1)
+            SELECT e.id FROM callback_events e
+            WHERE e.state = 'pending' AND e.next_attempt_at <= :now AND e.lease_expires < :now
+              AND NOT EXISTS (
+                SELECT 1 FROM callback_events busy
+                WHERE busy.consumer_key = e.consumer_key AND busy.state = 'pending'
+                  AND busy.lease_expires >= :now)
+            ORDER BY e.next_attempt_at, e.id LIMIT 1)
         RETURNING id
         """,
             {"now": now, "until": lease_until},
         ).fetchone()
     return None if row is None else callback_event(database, row[0])
+
+
+def release_callback(database: Database, event_id: int) -> None:
+    """Give back an event whose attempt the stopping worker broke off: not an attempt."""
+    database.execute("UPDATE callback_events SET lease_expires = 0 WHERE id = ?", [event_id])
 
 
 def callback_event(database: Database, event_id: int) -> dict[str, Any] | None:
@@ -1177,7 +1242,7 @@ def record_callback_attempt(
     database: Database, event_id: int, attempt: dict[str, Any], outcome: dict[str, Any]
 ) -> None:
     """Log an attempt and apply its outcome to the event (delivered, failed, or retry later)."""
-    with database.atomic():
+    with transaction(database):
         database["callback_attempts"].insert({**attempt, "event_id": event_id})
         database.execute(
             "UPDATE callback_events SET attempts = attempts + 1, lease_expires = 0, state = :state, "

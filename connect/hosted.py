@@ -92,7 +92,7 @@ def connect_token_page(token: str):
     form = {name: value for name, value in request.form.items() if name != "password"}
     try:
         settings = imap_settings_from_form(dict(request.form))
-        check_imap_login(settings)
+        check_imap_login(settings, _tenant(row).policy)
         connect_tokens.use_token(_tenant(row), row, settings.email, imap_source(settings))
     except ConnectError as error:
         return _page(row, error.message, form, status=400)

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from . import db, discovery
+from .address_policy import AddressPolicy, normalise_hostname
 from .client import ContextIOError, SourcesClient
 from .errors import Conflict, ConnectError, InvalidParameter, NotFound
 from .sync.imap import Mailbox as ImapEndpoint
 from .sync.imap import SyncFailure, close_quietly, open_mailbox
+from .sync.transport import Limits
 
 PLAIN_WORDS = {
     "INVALID_CREDENTIALS": "The mailbox refused our sign-in. Reconnect it to give access again.",
@@ -45,6 +47,7 @@ class HelperSettings:
     google_client_id: str | None
     google_client_secret: str | None
     callback_url: str
+    policy: AddressPolicy
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,10 @@ def imap_settings_from_form(form: dict[str, str]) -> ImapSettings:
     if form.get("provider") == "other" or (not preset and server):
         if not server:
             raise InvalidParameter("Enter the IMAP server's name, e.g. imap.example.com.")
+        try:
+            server = normalise_hostname(server)
+        except InvalidParameter:
+            raise InvalidParameter("The server must be a host name such as imap.example.com.") from None
         try:
             port = int(form.get("port") or 993)
         except ValueError:
@@ -234,7 +241,7 @@ class Mailboxes:
 
     def connect_imap(self, settings: ImapSettings, reconnect_label: str | None = None) -> str:
         """Check the settings with a real login, then add the mailbox (or update its password)."""
-        check_imap_login(settings)
+        check_imap_login(settings, self.settings.policy)
         existing = self._existing(settings.email, settings.server)
         if reconnect_label is not None:
             existing = self.find(reconnect_label).label
@@ -284,13 +291,21 @@ class Mailboxes:
         return db.save_helper_account(self.database, self.user_id, created["id"], int(time.time()))
 
 
-def check_imap_login(settings: ImapSettings) -> None:
-    """Log in once, as the sync engine will, and say plainly what went wrong."""
+FORM_LIMITS = Limits(idle_seconds=15, command_seconds=20)
+
+
+def check_imap_login(settings: ImapSettings, policy: AddressPolicy) -> None:
+    """Log in once, as the sync engine will, and say plainly what went wrong.
+
+    The form is open to anonymous users, so its answer must not make it a port scanner: a
+    server that can't be reached, refuses, times out or doesn't speak IMAP all get the same
+    words, and nothing the foreign server said is echoed back."""
     try:
         client = open_mailbox(
             ImapEndpoint(settings.server, settings.port, settings.use_ssl, settings.username),
             password=settings.password,
-            timeout=15,
+            policy=policy,
+            limits=FORM_LIMITS,
         )
     except SyncFailure as failure:
         if failure.status == "INVALID_CREDENTIALS":
@@ -299,7 +314,7 @@ def check_imap_login(settings: ImapSettings) -> None:
                 "Yahoo and Outlook need an app password here, not your usual one."
             ) from None
         raise HelperError(
-            f"We couldn't reach {settings.server} on port {settings.port} ({failure.reason}). "
+            f"We couldn't sign in to an IMAP server at {settings.server}, port {settings.port}. "
             "Check the server settings."
         ) from None
     close_quietly(client)

@@ -22,6 +22,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError, ValidationError, validate_csrf
 
 from . import db, discovery, oauth
+from .address_policy import AddressPolicy
 from .client import SourcesClient
 from .errors import ConnectError
 from .mailboxes import HelperSettings, Mailboxes, imap_settings_from_form
@@ -73,6 +74,7 @@ def _mailboxes() -> Mailboxes:
         google_client_id=config.get("GOOGLE_CLIENT_ID"),
         google_client_secret=config.get("GOOGLE_CLIENT_SECRET"),
         callback_url=url_for("connect_receiver.receive_sync", _external=True),
+        policy=AddressPolicy(bool(config.get("CONNECT_ALLOW_PRIVATE_CALLBACKS"))),
     )
     return Mailboxes(db.get_db(), api, settings, current_user_id())
 

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 from .errors import InvalidParameter
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_HOSTNAME = re.compile(r"[A-Za-z0-9._:\[\]-]+")
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
 
@@ -52,12 +51,6 @@ class Parameters:
         value = self.text(name, required=required, max_length=254)
         if value is not None and not _EMAIL.fullmatch(value):
             raise InvalidParameter(f"{name} is not an email address: {value!r}")
-        return value
-
-    def hostname(self, name: str, *, required: bool = False) -> str | None:
-        value = self.text(name, required=required, max_length=253)
-        if value is not None and not _HOSTNAME.fullmatch(value):
-            raise InvalidParameter(f"{name} is not a host name or IP address: {value!r}")
         return value
 
     def flag(self, name: str, default: bool = False) -> bool:

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from . import db
-from .callback_urls import check_callback_url
+from .address_policy import normalise_hostname
 from .errors import InvalidParameter, NotFound
 from .parameters import Parameters
 from .tenant import Tenant
@@ -74,7 +74,7 @@ def add_source(tenant: Tenant, account_id: str, email: str, parameters: Paramete
     row = {
         "account_id": account_id,
         "email": email,
-        "server": parameters.hostname("server", required=True),
+        "server": _server(tenant, parameters),
         "username": parameters.text("username", required=True, max_length=320),
         "port": parameters.integer("port", minimum=1, maximum=65535, required=True),
         "use_ssl": _use_ssl(parameters),
@@ -97,7 +97,7 @@ def add_source(tenant: Tenant, account_id: str, email: str, parameters: Paramete
             "(or provider_token and provider_token_secret), is required"
         )
     row.update(credentials)
-    with tenant.database.atomic():
+    with db.transaction(tenant.database):
         row["label"] = _new_label(email, db.source_labels(tenant.database, account_id))
         row["id"] = db.insert_source(tenant.database, row)
         db.queue_sync(tenant.database, row["id"], "initial", tenant.now)
@@ -137,7 +137,7 @@ def update_source(tenant: Tenant, source: dict[str, Any], parameters: Parameters
     if status != source["status"]:
         changes["status"] = status
 
-    with tenant.database.atomic():
+    with db.transaction(tenant.database):
         if changes:
             db.update_source(tenant.database, source["id"], changes)
         if resync and status not in PAUSED:
@@ -173,6 +173,15 @@ def queue_syncs(tenant: Tenant, sources: list[dict[str, Any]]) -> list[str]:
     return queued
 
 
+def _server(tenant: Tenant, parameters: Parameters) -> str:
+    """A well-formed host the address policy lets the server connect to (checked again, on
+    the address actually connected to, at every sync)."""
+    server = normalise_hostname(parameters.text("server", required=True, max_length=253), "server")
+    port = parameters.integer("port", minimum=1, maximum=65535) or 993
+    tenant.policy.check_host(server, port, "server")
+    return server
+
+
 def _use_ssl(parameters: Parameters) -> int:
     # The seed: "Set to 1 if you want SSL … Any other value will be considered as do not use SSL".
     value = parameters.text("use_ssl", required=True)
@@ -190,7 +199,7 @@ def _callback_url(tenant: Tenant, parameters: Parameters, name: str) -> str | No
     url = parameters.text(name, max_length=2048)
     if url is None:
         return None
-    return check_callback_url(url, allow_private=tenant.allow_private_callbacks, parameter=name)
+    return tenant.policy.check_url(url, name)
 
 
 def _credentials(tenant: Tenant, parameters: Parameters) -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
+from .address_policy import AddressPolicy
 from .crypto import Vault
 
 
@@ -21,3 +22,8 @@ class Tenant:
     consumer_key: str
     allow_private_callbacks: bool = False
     now: int = field(default_factory=lambda: int(time.time()))
+
+    @property
+    def policy(self) -> AddressPolicy:
+        """Where the server may connect on this client's say-so (IMAP servers, callback URLs)."""
+        return AddressPolicy(self.allow_private_callbacks)

@@ -81,7 +81,7 @@ def test_the_default_sync_period_is_24h_and_use_ssl_is_1_or_not(api, account_id)
     ("overrides", "message"),
     [
         ({"server": None}, "server is required"),
-        ({"server": "imap example com"}, "server is not a host name"),
+        ({"server": "imap example com"}, "server is not a valid host name"),
         ({"username": None}, "username is required"),
         ({"port": None}, "port is required"),
         ({"port": 0}, "port must be from 1 to 65535"),

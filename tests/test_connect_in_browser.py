@@ -219,7 +219,7 @@ def test_the_imap_form_says_wrong_password_then_connects(site, page, dovecot, ma
 def test_the_imap_form_says_when_the_server_cannot_be_reached(site, page, mailbox_user):
     page.goto(f"{site.base_url}/connect/imap")
     submit_imap_form(page, mailbox_user(), "whatever", free_port())
-    expect(page.locator("#form-error")).to_contain_text("couldn't reach 127.0.0.1")
+    expect(page.locator("#form-error")).to_contain_text("couldn't sign in to an IMAP server at 127.0.0.1")
 
 
 def test_reconnect_after_the_refresh_token_is_revoked(site, page, gmail_user, oauth_provider):

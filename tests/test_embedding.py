@@ -43,6 +43,7 @@ def host(tmp_path, api_server, dovecot, test_ca):
         CONTEXTIO_CONSUMER_KEY=keys.consumer_key,
         CONTEXTIO_CONSUMER_SECRET=keys.consumer_secret,
         GOOGLE_SERVER_METADATA_URL="http://127.0.0.1:9/unused",
+        CONNECT_ALLOW_PRIVATE_CALLBACKS=True,  # its mail server is the test Dovecot on loopback
     )
 
     @app.get("/login/<user>")

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from connect.sync.transport import Limits
 from tests.dovecot import GMAIL_ALL_MAIL, message
 from tests.mail_world import MailWorld
 from tests.servers import free_port
@@ -145,7 +146,7 @@ def test_a_silent_server_is_connection_impossible(world, mailbox_user):
     account_id = world.add_account()
     label = world.add_source(account_id, mailbox_user(), port=listener.getsockname()[1], use_ssl=0)
 
-    world.sync(imap_timeout=1)
+    world.sync(limits=Limits(idle_seconds=1))
 
     assert world.source(account_id, label)["status"] == "CONNECTION_IMPOSSIBLE"
     assert "did not answer in time" in world.source(account_id, label)["status_message"]

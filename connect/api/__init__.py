@@ -14,9 +14,11 @@ from flask.cli import AppGroup
 from werkzeug.exceptions import HTTPException
 
 from .. import assets, clients, db, hosted
+from ..address_policy import AddressPolicy
 from ..config import DEVELOPMENT
 from ..crypto import UnreadableSecret, Vault
 from ..sync import worker
+from ..sync.login import Connection
 from ..sync.oauth_tokens import MICROSOFT_METADATA_URL, AccessTokens
 from . import accounts, connect_tokens, discovery, messages, oauth_providers  # noqa: F401  (routes)
 from .blueprint import bp
@@ -45,6 +47,9 @@ class SourcesAPI:
                 "GMAIL_OAUTH2": app.config["GOOGLE_SERVER_METADATA_URL"],
                 "MSLIVECONNECT": MICROSOFT_METADATA_URL,
             }
+        )
+        app.extensions["connect.connection"] = Connection(
+            AddressPolicy(bool(app.config.get("CONNECT_ALLOW_PRIVATE_CALLBACKS")))
         )
         app.extensions["connect.api"] = self
         app.register_blueprint(bp)

@@ -42,7 +42,12 @@ def vault() -> Vault:
 
 def live_mail() -> LiveMail:
     """Reads bodies and files from the mailboxes, reusing this process's access tokens."""
-    return LiveMail(tenant().database, vault(), current_app.extensions["connect.tokens"])
+    return LiveMail(
+        tenant().database,
+        vault(),
+        current_app.extensions["connect.tokens"],
+        current_app.extensions["connect.connection"],
+    )
 
 
 def tenant() -> Tenant:

@@ -14,28 +14,31 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import requests
 from sqlite_utils import Database
 
 from .. import clients, db
-from ..callback_urls import check_callback_url
+from ..address_policy import AddressPolicy
 from ..crypto import Vault
 from ..errors import InvalidParameter
 from ..webhooks import sign_callback
+from .outbound import InFlight, PostFailed, post
 
 logger = logging.getLogger("connect.callbacks")
 
 RETRY_FOR = 24 * 3600
 FIRST_DELAY = 30
 MAX_DELAY = 2 * 3600
-TIMEOUT = (5, 15)
-LEASE = 60
+# One attempt, connect to answer, whatever the receiver does; the lease outlasts it by far,
+# so no other worker takes an event whose attempt may still be in flight.
+ATTEMPT_DEADLINE = 10
+LEASE = 6 * ATTEMPT_DEADLINE
 
 
 @dataclass(frozen=True)
 class DeliverySettings:
-    allow_private: bool
+    policy: AddressPolicy
     user_agent: str = "Connect-Callbacks/1.0"
+    deadline: float = ATTEMPT_DEADLINE
 
 
 class CallbackSender:
@@ -44,19 +47,23 @@ class CallbackSender:
         database: Database,
         vault: Vault,
         settings: DeliverySettings,
-        http: requests.Session | None = None,
+        in_flight: InFlight | None = None,
         jitter: random.Random | None = None,
     ) -> None:
         self.database = database
         self.vault = vault
         self.settings = settings
-        self.http = http or requests.Session()
+        self.in_flight = in_flight or InFlight()
         self.jitter = jitter or random.Random()
 
     def deliver_due(self, now: int | None = None, limit: int = 100) -> int:
-        """Attempt every event that is due (at most ``limit``); how many were attempted."""
+        """Attempt every event that is due (at most ``limit``); how many were attempted.
+
+        Several senders may run at once (threads, workers): an event is claimed in the database
+        first, and never while another event of the same API client is in flight, so one
+        client's slow receiver holds up only its own callbacks."""
         attempted = 0
-        while attempted < limit:
+        while attempted < limit and not self.in_flight.closed:
             moment = int(time.time()) if now is None else now
             event = db.claim_due_callback(self.database, moment, moment + LEASE)
             if event is None:
@@ -94,10 +101,6 @@ class CallbackSender:
         return outcome["state"]
 
     def _post(self, event: dict[str, Any], secret: str, now: int) -> tuple[int | None, str | None]:
-        try:
-            check_callback_url(event["url"], allow_private=self.settings.allow_private)
-        except InvalidParameter as refused:
-            return None, refused.message
         body, headers = sign_callback(
             secret,
             account_id=event["account_id"],
@@ -108,22 +111,21 @@ class CallbackSender:
             signed_at=now,
         )
         try:
-            answer = self.http.post(
+            status = post(
                 event["url"],
-                data=body,
-                headers={**headers, "user-agent": self.settings.user_agent},
-                timeout=TIMEOUT,
-                allow_redirects=False,
+                body,
+                {**headers, "user-agent": self.settings.user_agent},
+                policy=self.settings.policy,
+                deadline=self.settings.deadline,
+                in_flight=self.in_flight,
             )
-        except requests.RequestException as failure:
-            return None, f"{type(failure).__name__}: {failure}"[:500]
-        answer.close()
-        if 300 <= answer.status_code < 400:
-            return answer.status_code, "redirects are not followed"
-        return (
-            answer.status_code,
-            None if 200 <= answer.status_code < 300 else f"answered {answer.status_code}",
-        )
+        except InvalidParameter as refused:
+            return None, refused.message
+        except PostFailed as failure:
+            return None, str(failure)
+        if 300 <= status < 400:
+            return status, "redirects are not followed"
+        return status, None if 200 <= status < 300 else f"answered {status}"
 
     def _outcome(
         self, event: dict[str, Any], status: int | None, error: str | None, now: int

@@ -21,16 +21,17 @@ from datetime import datetime
 from typing import Any
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, ProtocolError
 from sqlite_utils import Database
 
 from .. import db
 from ..crypto import Vault
 from ..sources import PAUSED, SourceStatus
 from . import parse
-from .imap import SyncFailure, close_quietly
-from .login import log_in
+from .imap import SyncFailure, close_quietly, server_text
+from .login import Connection, log_in
 from .oauth_tokens import AccessTokens
+from .transport import ActiveConnections
 
 logger = logging.getLogger("connect.sync")
 
@@ -40,6 +41,9 @@ GMAIL_ITEMS = ["X-GM-MSGID", "X-GM-THRID"]
 # Folders Context.IO left out unless sync_all_folders=1.
 SKIPPED_FOLDERS = {b"\\Trash", b"\\Junk", b"\\Drafts"}
 PERIOD_SECONDS = {"1h": 3600, "4h": 14400, "12h": 43200, "24h": 86400}
+# More folders than any real mailbox has; a server listing more is not believed past this.
+MAX_FOLDERS = 2000
+STATUS_ITEMS = (b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES")
 
 
 class Interrupted(Exception):
@@ -49,20 +53,26 @@ class Interrupted(Exception):
 @dataclass(frozen=True)
 class SyncSettings:
     gmail_host: str
+    connection: Connection
     batch_size: int = 200
-    timeout: float = 30
     max_failures: int = 5  # failed attempts in a row before TEMP_DISABLED
     retry_base: int = 60  # seconds before the first retry; multiplied by 4 each time
 
 
 class SyncEngine:
     def __init__(
-        self, database: Database, vault: Vault, tokens: AccessTokens, settings: SyncSettings
+        self,
+        database: Database,
+        vault: Vault,
+        tokens: AccessTokens,
+        settings: SyncSettings,
+        active: ActiveConnections | None = None,
     ) -> None:
         self.database = database
         self.vault = vault
         self.tokens = tokens
         self.settings = settings
+        self.active = active or ActiveConnections()
 
     def sync(self, source_id: int, keep_going: Callable[[], bool] = lambda: True) -> str:
         """Run one sync of the source; the outcome in a word (for logs and tests)."""
@@ -73,19 +83,16 @@ class SyncEngine:
             return "paused"
         db.record_sync_start(self.database, source_id, int(time.time()))
         try:
-            client = log_in(source, self.vault, self.tokens, self.settings.timeout)
-            try:
-                self._sync_mailbox(client, source, keep_going)
-            finally:
-                close_quietly(client)
+            self._sync_source(source, keep_going)
+        except Interrupted:
+            raise
         except SyncFailure as failure:
             self._record_failure(source, failure)
             return "failed"
-        except (IMAPClientError, imaplib.IMAP4.error, OSError, ssl.SSLError) as error:
-            failure = SyncFailure(
-                SourceStatus.CONNECTION_IMPOSSIBLE, f"the connection broke during the sync: {error}"
-            )
-            self._record_failure(source, failure)
+        except Exception as error:
+            if not keep_going():  # the worker broke the connection to stop: not the server's fault
+                raise Interrupted() from None
+            self._record_failure(source, _failure_from(error, source))
             return "failed"
         now = int(time.time())
         first = db.record_sync_success(
@@ -95,6 +102,15 @@ class SyncEngine:
             "source %s of account %s synced%s", source["label"], source["account_id"], " (initial)" * first
         )
         return "synced"
+
+    def _sync_source(self, source: dict[str, Any], keep_going: Callable[[], bool]) -> None:
+        client = log_in(source, self.vault, self.tokens, self.settings.connection)
+        self.active.add(client)
+        try:
+            self._sync_mailbox(client, source, keep_going)
+        finally:
+            self.active.discard(client)
+            close_quietly(client)
 
     def _record_failure(self, source: dict[str, Any], failure: SyncFailure) -> None:
         """Set the status the failure earned, then retry later, or stop retrying."""
@@ -133,6 +149,12 @@ class SyncEngine:
         listed = [
             entry for entry in client.list_folders() if not {b"\\Noselect", b"\\NonExistent"} & set(entry[0])
         ]
+        if len(listed) > MAX_FOLDERS:
+            logger.warning(
+                "source %s of account %s lists %d folders; syncing the first %d",
+                source["label"], source["account_id"], len(listed), MAX_FOLDERS,
+            )  # fmt: skip
+            listed = listed[:MAX_FOLDERS]
         gmail = source["server"].lower() == self.settings.gmail_host.lower()
         if gmail and not any(b"\\All" in flags for flags, _, _ in listed):
             raise SyncFailure(
@@ -160,6 +182,8 @@ class SyncEngine:
                 self.database, source["id"], name, (delimiter or b"").decode(), attributes
             )
             FolderSync(self, client, source, folder, condstore, items, keep_going).run()
+            if not keep_going():
+                raise Interrupted()
 
 
 class FolderSync:
@@ -185,6 +209,12 @@ class FolderSync:
             ["HIGHESTMODSEQ"] if self.condstore else []
         )
         status = self.client.folder_status(self.folder["name"], wanted)
+        missing = [item.decode() for item in STATUS_ITEMS if not isinstance(status.get(item), int)]
+        if missing:
+            raise SyncFailure(
+                SourceStatus.CONNECTION_IMPOSSIBLE,
+                f"the server's STATUS answer for folder {self.folder['name']!r} lacks {', '.join(missing)}",
+            )
         uidvalidity, uidnext = status[b"UIDVALIDITY"], status[b"UIDNEXT"]
         count, modseq = status[b"MESSAGES"], status.get(b"HIGHESTMODSEQ", 0)
         folder = self.folder
@@ -276,6 +306,29 @@ class FolderSync:
             gone = db.folder_uids(self.database, folder_id, low, high) - set(self._uids(low, high))
             if gone:
                 db.forget_locations(self.database, self.source["account_id"], folder_id, gone)
+
+
+def _failure_from(error: Exception, source: dict[str, Any]) -> SyncFailure:
+    """A status for whatever stopped the sync: the source says what happened, and a retry is
+    scheduled as for any connection failure. Never a source left waiting with nothing queued."""
+    if isinstance(error, ProtocolError | ValueError | TypeError | KeyError | AttributeError | IndexError):
+        logger.warning(
+            "source %s of account %s: the server's answer could not be understood",
+            source["label"], source["account_id"], exc_info=True,
+        )  # fmt: skip
+        return SyncFailure(
+            SourceStatus.CONNECTION_IMPOSSIBLE,
+            f"the server sent an answer that could not be understood: {server_text(error)}",
+        )
+    if isinstance(error, IMAPClientError | imaplib.IMAP4.error | OSError | ssl.SSLError):
+        return SyncFailure(
+            SourceStatus.CONNECTION_IMPOSSIBLE, f"the connection broke during the sync: {server_text(error)}"
+        )
+    logger.exception("source %s of account %s: the sync failed", source["label"], source["account_id"])
+    return SyncFailure(
+        SourceStatus.CONNECTION_IMPOSSIBLE,
+        f"the sync stopped on an unexpected error ({type(error).__name__}); it is logged and will be retried",
+    )
 
 
 def _flags(data: dict[bytes, Any]) -> str:

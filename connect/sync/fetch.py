@@ -18,8 +18,8 @@ from sqlite_utils import Database
 from .. import db
 from ..crypto import Vault
 from ..errors import ConnectError, NotFound
-from .imap import SyncFailure, close_quietly
-from .login import log_in
+from .imap import SyncFailure, close_quietly, server_text
+from .login import Connection, log_in
 from .oauth_tokens import AccessTokens
 
 
@@ -30,11 +30,11 @@ class MailboxUnavailable(ConnectError):
 
 
 class LiveMail:
-    def __init__(self, database: Database, vault: Vault, tokens: AccessTokens, timeout: float = 30) -> None:
+    def __init__(self, database: Database, vault: Vault, tokens: AccessTokens, connection: Connection) -> None:
         self.database = database
         self.vault = vault
         self.tokens = tokens
-        self.timeout = timeout
+        self.connection = connection
 
     def raw_message(self, locations: list[dict[str, Any]]) -> bytes:
         """The whole RFC 822 message."""
@@ -55,7 +55,7 @@ class LiveMail:
             if source is None:
                 continue
             try:
-                client = log_in(source, self.vault, self.tokens, self.timeout)
+                client = log_in(source, self.vault, self.tokens, self.connection)
             except SyncFailure as failure:
                 failures.append(failure.reason)
                 continue
@@ -63,7 +63,7 @@ class LiveMail:
                 client.select_folder(location["folder"], readonly=True)
                 fetched = client.fetch([location["uid"]], [item])
             except (IMAPClientError, imaplib.IMAP4.error, OSError, ssl.SSLError) as error:
-                failures.append(f"{location['folder']}: {error}")
+                failures.append(f"{location['folder']}: {server_text(error)}")
                 continue
             finally:
                 close_quietly(client)

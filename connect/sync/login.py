@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from imapclient import IMAPClient
 
+from ..address_policy import AddressPolicy
 from ..crypto import UnreadableSecret, Vault
 from ..sources import SourceStatus
 from .imap import Mailbox, SyncFailure, open_mailbox
 from .oauth_tokens import AccessTokens, OAuthClient
+from .transport import Limits
 
 
-def log_in(source: dict[str, Any], vault: Vault, tokens: AccessTokens, timeout: float) -> IMAPClient:
+@dataclass(frozen=True)
+class Connection:
+    """How the server may connect to mailboxes: where (the address policy) and how long."""
+
+    policy: AddressPolicy
+    limits: Limits = Limits()
+
+
+def log_in(source: dict[str, Any], vault: Vault, tokens: AccessTokens, connection: Connection) -> IMAPClient:
     """A session for a source row from ``db.sync_context``; SyncFailure says why not."""
     mailbox = Mailbox(source["server"], source["port"], bool(source["use_ssl"]), source["username"])
     try:
         if source["authentication_type"] == "password":
-            return open_mailbox(mailbox, password=vault.decrypt(source["password"]), timeout=timeout)
+            return open_mailbox(
+                mailbox,
+                password=vault.decrypt(source["password"]),
+                policy=connection.policy,
+                limits=connection.limits,
+            )
         if source["authentication_type"] == "oauth2":
-            return _log_in_with_oauth2(mailbox, source, vault, tokens, timeout)
+            return _log_in_with_oauth2(mailbox, source, vault, tokens, connection)
     except UnreadableSecret as error:
         raise SyncFailure(SourceStatus.INVALID_CREDENTIALS, str(error)) from None
     raise SyncFailure(
@@ -30,7 +46,7 @@ def log_in(source: dict[str, Any], vault: Vault, tokens: AccessTokens, timeout: 
 
 
 def _log_in_with_oauth2(
-    mailbox: Mailbox, source: dict[str, Any], vault: Vault, tokens: AccessTokens, timeout: float
+    mailbox: Mailbox, source: dict[str, Any], vault: Vault, tokens: AccessTokens, connection: Connection
 ) -> IMAPClient:
     if source["provider_type"] is None:
         raise SyncFailure(
@@ -45,7 +61,9 @@ def _log_in_with_oauth2(
     refresh_token = vault.decrypt(source["provider_refresh_token"])
     access_token = tokens.access_token(client, refresh_token)
     try:
-        return open_mailbox(mailbox, access_token=access_token, timeout=timeout)
+        return open_mailbox(
+            mailbox, access_token=access_token, policy=connection.policy, limits=connection.limits
+        )
     except SyncFailure as failure:
         if failure.status == SourceStatus.INVALID_CREDENTIALS:
             tokens.forget(client, refresh_token)  # the next login asks for a fresh one

@@ -1,7 +1,7 @@
 """The job queue the worker draws sync jobs from.
 
 ``JobQueue`` is the seam: the SQLite implementation serves one machine, and a deployment that
-outgrows it implements the same five methods on another queue (RQ or Celery on Redis) without
+outgrows it implements the same six methods on another queue (RQ or Celery on Redis) without
 touching the engine or the worker.
 """
 
@@ -28,7 +28,10 @@ class JobQueue(Protocol):
         """Queue the periodic syncs that are due; how many were queued."""
 
     def claim(self, owner: str, now: int, lease_seconds: int) -> Job | None:
-        """The next due job, leased to ``owner``; never one whose source another owner holds."""
+        """The next due job, leased to ``owner``; never one whose source another live owner holds."""
+
+    def heartbeat(self, owner: str, now: int) -> None:
+        """``owner`` is alive: its leases hold. A silent owner's jobs are taken over."""
 
     def renew(self, job: Job, owner: str, now: int, lease_seconds: int) -> bool:
         """Extend the lease; False when it was lost (the job may be running elsewhere now)."""
@@ -39,16 +42,25 @@ class JobQueue(Protocol):
         """Give an unfinished job back, to resume from its stored progress."""
 
 
+# A worker beats every few seconds; one silent this long is taken for dead (kill -9, a lost
+# machine) and its jobs resume elsewhere, long before their leases would run out.
+DEAD_AFTER = 60
+
+
 class SqliteJobQueue:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, dead_after: int = DEAD_AFTER) -> None:
         self.database = database
+        self.dead_after = dead_after
 
     def schedule_due(self, now: int) -> int:
         return db.queue_due_syncs(self.database, now)
 
     def claim(self, owner: str, now: int, lease_seconds: int) -> Job | None:
-        row = db.claim_sync_job(self.database, owner, now, now + lease_seconds)
+        row = db.claim_sync_job(self.database, owner, now, now + lease_seconds, now - self.dead_after)
         return None if row is None else Job(row["id"], row["source_id"], row["reason"], row["attempts"])
+
+    def heartbeat(self, owner: str, now: int) -> None:
+        db.heartbeat(self.database, owner, now)
 
     def renew(self, job: Job, owner: str, now: int, lease_seconds: int) -> bool:
         return db.renew_sync_lease(self.database, job.id, owner, now + lease_seconds)

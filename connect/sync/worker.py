@@ -15,6 +15,7 @@ import signal
 import socket
 import threading
 import time
+from dataclasses import replace
 
 import click
 from flask import Flask, current_app
@@ -23,12 +24,17 @@ from flask.cli import AppGroup, with_appcontext
 from .. import db
 from .delivery import CallbackSender, DeliverySettings
 from .engine import Interrupted, SyncEngine, SyncSettings
-from .queue import Job, JobQueue, SqliteJobQueue
+from .login import Connection
+from .outbound import InFlight
+from .queue import DEAD_AFTER, Job, JobQueue, SqliteJobQueue
+from .transport import ActiveConnections, Limits
 
 logger = logging.getLogger("connect.worker")
 
 LEASE_SECONDS = 300
 MAX_JOBS_PER_PASS = 50
+HEARTBEAT_SECONDS = 5
+DELIVERY_THREADS = 4
 
 
 class Worker:
@@ -39,53 +45,71 @@ class Worker:
         name: str | None = None,
         poll_seconds: float = 2.0,
         batch_size: int = 200,
-        imap_timeout: float = 30,
+        limits: Limits | None = None,
+        dead_after: int = DEAD_AFTER,
     ) -> None:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.database_path = app.config["CONNECT_DATABASE"]
         self.vault = app.extensions["connect.vault"]
         self.poll_seconds = poll_seconds
+        self.dead_after = dead_after
+        connection: Connection = app.extensions["connect.connection"]
+        if limits is not None:
+            connection = replace(connection, limits=limits)
         self.sync_settings = SyncSettings(
             gmail_host=app.config.get("GMAIL_IMAP_HOST") or "imap.gmail.com",
+            connection=connection,
             batch_size=batch_size,
-            timeout=imap_timeout,
         )
-        self.delivery_settings = DeliverySettings(
-            allow_private=bool(app.config.get("CONNECT_ALLOW_PRIVATE_CALLBACKS"))
-        )
+        self.delivery_settings = DeliverySettings(policy=connection.policy)
         self.tokens = app.extensions["connect.tokens"]  # shared: access tokens are cached per process
         self.stopping = threading.Event()
+        self.connections = ActiveConnections()
+        self.in_flight = InFlight()
 
     def stop(self) -> None:
+        """Stop within seconds, whatever a server is doing: the current IMAP command and every
+        callback attempt in flight are broken off; the job goes back to the queue."""
         self.stopping.set()
+        self.connections.abort_all()
+        self.in_flight.abort_all()
 
     def run_pending(self, now: int | None = None) -> dict[str, int]:
         """One pass in this thread: queue due syncs, run every due job, deliver due callbacks."""
         database = db.connect(self.database_path)
         try:
-            queue = SqliteJobQueue(database)
-            engine = SyncEngine(database, self.vault, self.tokens, self.sync_settings)
+            queue = SqliteJobQueue(database, self.dead_after)
             moment = int(time.time()) if now is None else now
+            queue.heartbeat(self.name, int(time.time()))
             scheduled = queue.schedule_due(moment)
-            ran = self._run_jobs(queue, engine, now)
-            delivered = CallbackSender(database, self.vault, self.delivery_settings).deliver_due(now)
+            ran = self._run_jobs(queue, self._engine(database), now)
+            delivered = self._sender(database).deliver_due(now)
             return {"scheduled": scheduled, "jobs": ran, "callbacks": delivered}
         finally:
             database.close()
 
     def run(self) -> None:
-        """Until stopped: syncs in one thread, callbacks in another, so a long sync never
-        holds up a delivery."""
+        """Until stopped: syncs in one thread, callbacks in a few others (a slow receiver holds
+        up only its own client's callbacks), a heartbeat in one more."""
         logger.info("worker %s started", self.name)
         threads = [
             threading.Thread(target=self._loop, args=(self._sync_pass,), name="connect-sync"),
-            threading.Thread(target=self._loop, args=(self._delivery_pass,), name="connect-callbacks"),
+            threading.Thread(target=self._heartbeat_loop, name="connect-heartbeat"),
+        ] + [
+            threading.Thread(target=self._loop, args=(self._delivery_pass,), name=f"connect-callbacks-{n}")
+            for n in range(DELIVERY_THREADS)
         ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         logger.info("worker %s stopped", self.name)
+
+    def _engine(self, database) -> SyncEngine:
+        return SyncEngine(database, self.vault, self.tokens, self.sync_settings, self.connections)
+
+    def _sender(self, database) -> CallbackSender:
+        return CallbackSender(database, self.vault, self.delivery_settings, self.in_flight)
 
     def _loop(self, one_pass) -> None:
         database = db.connect(self.database_path)
@@ -101,15 +125,28 @@ class Worker:
         finally:
             database.close()
 
+    def _heartbeat_loop(self) -> None:
+        database = db.connect(self.database_path)
+        try:
+            while not self.stopping.is_set():
+                try:
+                    now = int(time.time())
+                    db.heartbeat(database, self.name, now)
+                    db.forget_dead_workers(database, now - 24 * 3600)
+                except Exception:
+                    logger.exception("worker %s could not record its heartbeat", self.name)
+                self.stopping.wait(HEARTBEAT_SECONDS)
+            db.forget_worker(database, self.name)
+        finally:
+            database.close()
+
     def _sync_pass(self, database) -> bool:
-        queue = SqliteJobQueue(database)
+        queue = SqliteJobQueue(database, self.dead_after)
         queue.schedule_due(int(time.time()))
-        return (
-            self._run_jobs(queue, SyncEngine(database, self.vault, self.tokens, self.sync_settings), None) > 0
-        )
+        return self._run_jobs(queue, self._engine(database), None) > 0
 
     def _delivery_pass(self, database) -> bool:
-        return CallbackSender(database, self.vault, self.delivery_settings).deliver_due() > 0
+        return self._sender(database).deliver_due() > 0
 
     def _run_jobs(self, queue: JobQueue, engine: SyncEngine, now: int | None) -> int:
         ran = 0
@@ -141,8 +178,10 @@ class Worker:
             queue.release(job, self.name, int(time.time()))
             return
         except Exception as error:
+            # The engine turns every failure of the sync into a status and a retry; what lands
+            # here is the database itself failing. The job ends; the scheduler tries again.
             logger.exception("sync job %d for source %d failed unexpectedly", job.id, job.source_id)
-            queue.complete(job, self.name, int(time.time()), f"{type(error).__name__}: {error}")
+            queue.complete(job, self.name, int(time.time()), f"{type(error).__name__}: {error}"[:500])
             return
         queue.complete(job, self.name, int(time.time()), None if outcome != "failed" else "the sync failed")
 
