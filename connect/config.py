@@ -70,6 +70,13 @@ def _text(raw: str) -> str | None:
     return raw or None
 
 
+def _rate_limit(raw: str) -> str:
+    from limits import parse_many
+
+    parse_many(raw)  # ValueError names what is wrong
+    return raw
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -101,6 +108,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CONNECT_ALLOW_PRIVATE_CALLBACKS", _boolean),
     # How many reverse proxies in front of the app set X-Forwarded-* headers (0: none trusted).
     Setting("CONNECT_TRUSTED_PROXIES", _non_negative_int, 0),
+    # Origins allowed to frame the helper's pages (CSP frame-ancestors), e.g. "https://app.example".
+    Setting("CONNECT_FRAME_ANCESTORS", _text, "'self'"),
+    # IMAP login attempts per client address on the public forms, and where the counts live.
+    Setting("CONNECT_FORM_RATE_LIMIT", _rate_limit, "10/minute;60/hour"),
+    Setting("CONNECT_RATE_LIMIT_STORAGE", _text, "memory://"),
 )
 
 

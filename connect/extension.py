@@ -16,6 +16,7 @@ from flask.sessions import SecureCookieSessionInterface
 from . import assets, db, oauth, pages
 from .receiver import EXTENSION as RECEIVER
 from .receiver import CallbackReceiver
+from .web_safety import limit_form_posts
 
 BROWSER_USER = "connect_user"
 
@@ -60,6 +61,7 @@ class Connect:
         self.google = oauth.register_google(app)
         app.extensions["connect"] = self
         app.register_blueprint(pages.bp)
+        limit_form_posts(app, "connect.imap_form")
 
     def load_user(self) -> str | None:
         user = self.user_loader()

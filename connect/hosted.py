@@ -16,8 +16,10 @@ from . import connect_tokens, db, discovery, oauth
 from .errors import ConnectError
 from .mailboxes import check_imap_login, gmail_source, imap_settings_from_form, imap_source
 from .tenant import Tenant
+from .web_safety import protect_pages
 
 bp = Blueprint("connect_hosted", __name__)
+protect_pages(bp)
 
 HOSTED_TOKEN = "connect_hosted_token"
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import re
 from email.message import EmailMessage
 from typing import Any
+
+import re2
 
 from . import db
 from .errors import InvalidParameter, NotFound
@@ -29,9 +30,10 @@ def _text_match(parameters: Parameters, name: str) -> db.TextMatch | None:
         return None
     if len(pattern) > 2 and pattern.startswith("/") and pattern.endswith("/"):
         try:
-            re.compile(pattern[1:-1])
-        except re.error as error:
-            raise InvalidParameter(f"{name} is not a valid regular expression: {error}") from None
+            db.compile_regex(pattern[1:-1])
+        except re2.error as error:
+            reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else error
+            raise InvalidParameter(f"{name} is not a valid regular expression: {reason}") from None
         return db.TextMatch(pattern[1:-1], regex=True)
     return db.TextMatch(pattern, regex=False)
 

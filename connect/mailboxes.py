@@ -108,11 +108,13 @@ def gmail_source(email: str, host: str, port: int, client_id: str, refresh_token
 def imap_settings_from_form(form: dict[str, str]) -> ImapSettings:
     """The form's fields, or the provider preset its address or choice names."""
     email = (form.get("email") or "").strip()
-    if "@" not in email or len(email) > 254:
+    if "@" not in email or len(email) > 254 or not email.isprintable() or " " in email:
         raise InvalidParameter("Enter the mailbox's full email address.")
     password = form.get("password") or ""
     if not password:
         raise InvalidParameter("Enter the mailbox's password (or app password).")
+    if len(password) > 1024 or any(character in password for character in "\0\r\n"):
+        raise InvalidParameter("That password has characters a mail server can't take (line breaks).")
     preset = discovery.KNOWN_DOMAINS.get(form.get("provider") or "") or discovery.discover(email)
     server = (form.get("server") or "").strip()
     if form.get("provider") == "other" or (not preset and server):
@@ -137,6 +139,8 @@ def imap_settings_from_form(form: dict[str, str]) -> ImapSettings:
             "choose “Other” and enter the IMAP server."
         )
     username = (form.get("username") or "").strip() or email
+    if len(username) > 320 or not username.isprintable():
+        raise InvalidParameter("The user name can't hold line breaks or control characters.")
     return ImapSettings(email, password, server, port, use_ssl, username)
 
 

@@ -26,11 +26,13 @@ from .address_policy import AddressPolicy
 from .client import SourcesClient
 from .errors import ConnectError
 from .mailboxes import HelperSettings, Mailboxes, imap_settings_from_form
+from .web_safety import protect_pages
 from .wsgi_transport import WSGIAdapter
 
 logger = logging.getLogger("connect.pages")
 
 bp = Blueprint("connect", __name__, url_prefix="/connect")
+protect_pages(bp)
 
 RECONNECT = "connect_reconnect"
 

@@ -15,6 +15,9 @@ from .errors import InvalidParameter
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
+# Whole numbers beyond this are no real date, count or offset: refused before they reach the
+# database (whose integers stop at 2**63) or anything else that would choke on them.
+LARGEST_INTEGER = 2**53
 
 
 class Parameters:
@@ -73,6 +76,8 @@ class Parameters:
             number = int(value)
         except ValueError:
             raise InvalidParameter(f"{name} must be a whole number, not {value!r}") from None
+        if abs(number) > LARGEST_INTEGER:
+            raise InvalidParameter(f"{name} is out of range")
         if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
             bounds = f"from {minimum} to {maximum}" if maximum is not None else f"at least {minimum}"
             raise InvalidParameter(f"{name} must be {bounds}")

@@ -178,7 +178,29 @@ def test_a_file_is_downloaded_decoded_with_its_type_and_name(synced):
     assert answer.status_code == 200
     assert answer.data == b"%PDF" * 10
     assert answer.mimetype == "application/pdf"
-    assert answer.headers["Content-Disposition"] == "attachment; filename=invoice-march.pdf"
+    assert answer.headers["Content-Disposition"] == (
+        "attachment; filename=\"invoice-march.pdf\"; filename*=UTF-8''invoice-march.pdf"
+    )
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_file_with_a_hostile_name_downloads_under_a_safe_one(tmp_path, dovecot, oauth_provider, mailbox_user):
+    world = MailWorld.create(tmp_path, dovecot, oauth_provider)
+    user = mailbox_user()
+    dovecot.deliver(
+        user, message("Report", attachments=[("../../reports/Février été.pdf", "application/pdf", b"%PDF")])
+    )
+    account_id = world.add_account(user)
+    world.add_source(account_id, user)
+    world.sync()
+    [file] = get(world, f"accounts/{account_id}/files")
+
+    answer = world.get(f"accounts/{account_id}/files/{file['file_id']}/content")
+
+    assert answer.status_code == 200 and answer.data == b"%PDF"
+    assert answer.headers["Content-Disposition"] == (
+        "attachment; filename=\"Fevrier ete.pdf\"; filename*=UTF-8''F%C3%A9vrier%20%C3%A9t%C3%A9.pdf"
+    )
 
 
 def test_an_unreachable_mailbox_is_a_502_that_says_why(tmp_path, dovecot, oauth_provider, mailbox_user):

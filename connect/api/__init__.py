@@ -19,6 +19,7 @@ from ..config import DEVELOPMENT
 from ..crypto import UnreadableSecret, Vault
 from ..sync import worker
 from ..sync.login import Connection
+from ..web_safety import limit_form_posts
 from ..sync.oauth_tokens import MICROSOFT_METADATA_URL, AccessTokens
 from . import accounts, connect_tokens, discovery, messages, oauth_providers  # noqa: F401  (routes)
 from .blueprint import bp
@@ -54,6 +55,7 @@ class SourcesAPI:
         app.extensions["connect.api"] = self
         app.register_blueprint(bp)
         app.register_blueprint(hosted.bp)
+        limit_form_posts(app, "connect_hosted.connect_token_page")
         app.register_error_handler(HTTPException, _http_error)
         app.cli.add_command(keys_cli)
         app.cli.add_command(secrets_cli)

@@ -14,6 +14,7 @@ from ..errors import ConnectError
 from ..parameters import Parameters
 from ..sync.fetch import LiveMail
 from ..tenant import Tenant
+from ..web_safety import add_security_headers
 from . import auth
 
 logger = logging.getLogger("connect.api")
@@ -21,6 +22,7 @@ logger = logging.getLogger("connect.api")
 MAX_REQUEST_BYTES = 1024 * 1024
 
 bp = Blueprint("connect_api", __name__, url_prefix="/2.0")
+bp.after_request(add_security_headers)  # files from mailboxes are served here: never sniffed
 
 
 def route(rule: str, methods: list[str]) -> Callable:

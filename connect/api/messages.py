@@ -6,6 +6,7 @@ from flask import Response, jsonify
 
 from .. import accounts, mail, sources
 from .blueprint import api_root, live_mail, parameters, route, tenant
+from .downloads import attachment_disposition, safe_mime_type
 from .shapes import FLAG_NAMES, file_shape, folder_shape, message_shape
 
 
@@ -86,8 +87,8 @@ def get_file(account_id: str, file_id: str) -> Response:
 def file_content(account_id: str, file_id: str) -> Response:
     accounts.find_account(tenant(), account_id)
     content, mime_type, name = mail.file_content(tenant(), live_mail(), account_id, file_id)
-    response = Response(content, mimetype=mime_type)
-    response.headers.set("Content-Disposition", "attachment", filename=name)
+    response = Response(content, mimetype=safe_mime_type(mime_type))
+    response.headers["Content-Disposition"] = attachment_disposition(name)
     return response
 
 

@@ -6,6 +6,7 @@ is a signature image) are testable without a server.
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import json
 import re
@@ -75,10 +76,17 @@ def dedupe_key(message_id: str | None, envelope: Any, size: int) -> str:
 
 
 def _params(raw: Any) -> dict[str, str]:
+    """BODYSTRUCTURE parameters, RFC 2231 ones (``filename*=UTF-8''F%C3%A9vrier.pdf``, split
+    into ``*0*``, ``*1*``…) joined and decoded like plain and RFC 2047 ones."""
     if not raw:
         return {}
     items = list(raw)
-    return {text(items[i]).lower(): text(items[i + 1]) for i in range(0, len(items) - 1, 2)}
+    pairs = [(text(items[i]).lower(), text(items[i + 1])) for i in range(0, len(items) - 1, 2)]
+    try:
+        decoded = email.utils.decode_params([("", ""), *pairs])[1:]
+    except (ValueError, LookupError, UnicodeError):
+        return dict(pairs)
+    return {name: email.utils.unquote(email.utils.collapse_rfc2231_value(value)) for name, value in decoded}
 
 
 def attachments(structure: Any, section: str = "") -> list[dict[str, Any]]:
