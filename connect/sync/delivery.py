@@ -81,6 +81,9 @@ class CallbackSender:
         else:
             status, error = self._post(event, secret, now)
         latency = int((time.perf_counter() - started) * 1000)
+        if status is None and self.in_flight.closed:  # broken off by a stopping worker
+            db.release_callback(self.database, event["id"])
+            return "pending"
         outcome = self._outcome(event, status, error, now)
         db.record_callback_attempt(
             self.database,

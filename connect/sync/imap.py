@@ -31,6 +31,7 @@ class SyncFailure(Exception):
 
 # What a server said, as stored on a source: enough to act on, never a flood.
 MAX_SERVER_TEXT = 300
+GOODBYE_SECONDS = 3
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,9 @@ def _log_in(client: IMAPClient, mailbox: Mailbox, password: str | None, access_t
 
 
 def close_quietly(client: IMAPClient) -> None:
+    """Say goodbye if the server answers promptly; hang up either way."""
+    if isinstance(client, BoundedIMAPClient):
+        client.hurry(GOODBYE_SECONDS)
     try:
         client.logout()
     except Exception:  # the connection is going away either way

@@ -81,7 +81,12 @@ class DeadlineReader:
         if remaining <= 0:
             raise TimeoutError("the server did not finish its answer in time")
         self.sock.settimeout(min(remaining, self.limits.idle_seconds))
-        chunk = self.sock.recv(65536)
+        try:
+            chunk = self.sock.recv(65536)
+        except TimeoutError:
+            if time.monotonic() >= self.deadline:
+                raise TimeoutError("the server did not finish its answer in time") from None
+            raise TimeoutError("the server went silent") from None
         if not chunk:
             return False
         self.received += len(chunk)
@@ -156,6 +161,15 @@ class BoundedIMAPClient(IMAPClient):
             ssl_context=self.ssl_context if self.ssl else None,
             limits=self._limits,
         )
+
+    def hurry(self, seconds: float) -> None:
+        """From now on, give every command at most ``seconds`` (a LOGOUT after a failure)."""
+        self._imap.limits = Limits(
+            seconds, seconds, self._limits.max_literal, self._limits.max_answer
+        )
+        if self._imap._reader is not None:
+            self._imap._reader.limits = self._imap.limits
+            self._imap._reader.deadline = min(self._imap._reader.deadline, time.monotonic() + seconds)
 
     def abort(self) -> None:
         """Break the connection from another thread: whatever is blocked on it returns now."""
