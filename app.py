@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, redirect, url_for
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from connect import Connect, db, health
 from connect.api import SourcesAPI
 from connect.config import load_settings
+from connect.proxies import trust_proxies
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -19,10 +19,7 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_settings(app, config)
-    if proxies := app.config["CONNECT_TRUSTED_PROXIES"]:
-        app.wsgi_app = ProxyFix(
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
-        )
+    trust_proxies(app, app.config["CONNECT_TRUSTED_PROXIES"])
     db.init_app(app)
     SourcesAPI(app)
     Connect(app)

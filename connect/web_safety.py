@@ -85,4 +85,4 @@ def limit_form_posts(app: Flask, endpoint: str) -> None:
         app.extensions[LIMITER] = limiter
     rate = app.config.get("CONNECT_FORM_RATE_LIMIT") or "10/minute;60/hour"
     view = app.view_functions[endpoint]
-    limiter.limit(rate, methods=["POST"])(view)
+    app.view_functions[endpoint] = limiter.limit(rate, methods=["POST"])(view)
