@@ -21,7 +21,7 @@ from ..sync import worker
 from ..sync.login import Connection
 from ..web_safety import limit_form_posts
 from ..sync.oauth_tokens import MICROSOFT_METADATA_URL, AccessTokens
-from . import accounts, connect_tokens, discovery, messages, oauth_providers  # noqa: F401  (routes)
+from . import accounts, connect_tokens, description, discovery, messages, oauth_providers  # noqa: F401
 from .blueprint import bp
 
 logger = logging.getLogger("connect.api")

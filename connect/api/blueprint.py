@@ -68,9 +68,14 @@ def success(**fields: Any) -> Response:
     return jsonify(success=True, **fields)
 
 
+PUBLIC_ENDPOINTS = {"connect_api.openapi_description"}
+
+
 @bp.before_request
 def authenticate() -> None:
     request.max_content_length = MAX_REQUEST_BYTES
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
     database = db.get_db()
     consumer_key = auth.authenticate(
         database,
