@@ -9,6 +9,7 @@ EXAMINE, UID SEARCH, UID FETCH, LOGOUT) and misbehaves in one ``mode``:
 - ``huge_literal``: a FETCH announcing a 10 GB literal, then nothing;
 - ``trickle``: a FETCH answer sent a byte at a time, forever;
 - ``stall``: a FETCH never answered;
+- ``stall_once``: the first FETCH never answered, later ones answered well;
 - ``many_folders``: LIST names ``folders`` folders;
 - ``no_plain``: no AUTH=PLAIN, and LOGIN refused.
 """
@@ -37,6 +38,7 @@ class HostileImap:
     port: int = 0
     logins: list[bytes] = field(default_factory=list)
     stop_event: threading.Event = field(default_factory=threading.Event)
+    stalled: bool = False
 
     def start(self) -> HostileImap:
         hostile = self
@@ -116,7 +118,8 @@ class HostileImap:
             sock.sendall(b"* 1 FETCH (UID 1 BODY[HEADER.FIELDS (MESSAGE-ID)] {10000000000}\r\n")
             self.stop_event.wait(60)
             return None
-        if self.mode == "stall":
+        if self.mode == "stall" or (self.mode == "stall_once" and not self.stalled):
+            self.stalled = True
             self.stop_event.wait(60)
             return None
         if self.mode == "trickle":
