@@ -756,20 +756,27 @@ _PERIOD_SECONDS = (
 )
 
 
+# A source still waiting for its initial sync with nothing queued (its job ended on a failure
+# of the database itself, say) is picked up again after this long: never stuck waiting.
+STALLED_INITIAL_SYNC = 300
+
+
 def queue_due_syncs(database: Database, now: int) -> int:
-    """Queue a sync of every runnable source whose period has passed and has none pending."""
+    """Queue a sync of every runnable source whose period has passed, or whose initial sync
+    stalled, and that has none pending."""
     cursor = database.execute(
         f"""
         INSERT INTO sync_jobs (source_id, reason, queued_at, run_after)
         SELECT s.id, 'scheduled', :now, :now FROM sources s
         WHERE s.status IN {_RUNNABLE}
-          AND s.last_sync_stop > 0
-          AND s.last_sync_stop + {_PERIOD_SECONDS} <= :now
+          AND ((s.last_sync_stop > 0 AND s.last_sync_stop + {_PERIOD_SECONDS} <= :now)
+               OR (s.initial_import_finished = 0
+                   AND max(s.created, s.last_sync_start, s.last_sync_stop) + :stalled <= :now))
           AND NOT EXISTS (
             SELECT 1 FROM sync_jobs j WHERE j.source_id = s.id AND j.state IN ('queued', 'running'))
         ON CONFLICT DO NOTHING
         """,
-        {"now": now},
+        {"now": now, "stalled": STALLED_INITIAL_SYNC},
     )
     return cursor.rowcount
 

@@ -51,7 +51,10 @@ def protect_pages(bp: Blueprint) -> None:
 REFUSALS = {
     400: ("That request didn't make sense", "Go back, check what you entered and try again."),
     413: ("That was too much", "The form sent more than any mailbox setting needs. Go back and try again."),
-    429: ("Too many attempts", "Too many sign-in attempts came from your network. Wait a minute, then try again."),
+    429: (
+        "Too many attempts",
+        "Too many sign-in attempts came from your network. Wait a minute, then try again.",
+    ),
 }
 
 

@@ -83,7 +83,8 @@ def test_server_names_are_normalised(given, normalised):
 
 
 @pytest.mark.parametrize(
-    "bad", ["imap..example.com", "-imap.example.com", "imap_example.com", "a" * 64 + ".com", "ex ample.com", "."]
+    "bad",
+    ["imap..example.com", "-imap.example.com", "imap_example.com", "a" * 64 + ".com", "ex ample.com", "."],
 )
 def test_malformed_server_names_are_refused(bad):
     with pytest.raises(InvalidParameter, match="not a valid host name"):

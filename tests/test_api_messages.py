@@ -135,6 +135,11 @@ def test_folders_of_a_source(synced):
         ("messages", {"subject": "/([/"}, 400, "not a valid regular expression"),
         ("messages", {"date_before": "yesterday"}, 400, "date_before must be a whole number"),
         ("messages", {"sort_order": "sideways"}, 400, "sort_order must be one of asc, desc"),
+        ("messages", {"offset": "9" * 20}, 400, "offset is out of range"),
+        ("messages", {"date_after": "-" + "9" * 19}, 400, "date_after is out of range"),
+        ("files", {"indexed_before": str(2**63)}, 400, "indexed_before is out of range"),
+        ("messages", {"subject": r"/(a)\1/"}, 400, "not a valid regular expression"),
+        ("messages", {"subject": "/(a{1000}){1000}/"}, 400, "not a valid regular expression"),
         ("messages/no-such-message", {}, 404, "not found"),
         ("files/no-such-file", {}, 404, "not found"),
         ("sources/nobody/folders", {}, 404, "not found"),
@@ -144,6 +149,23 @@ def test_bad_requests_are_named(synced, path, filters, status, message):
     world, account_id, _, _ = synced
     answer = get(world, f"accounts/{account_id}/{path}", expected=status, **filters)
     assert message in answer["value"]
+
+
+def test_a_regex_that_would_backtrack_for_ever_answers_at_once(synced):
+    world, account_id, _, _ = synced
+    with world.app.app_context():  # a subject made to trip a backtracking engine
+        from connect import db
+
+        db.get_db().execute("UPDATE messages SET subject = ? WHERE subject = 'Lunch?'", ["a" * 40 + "!"])
+    try:
+        started = time.process_time()
+        assert get(world, f"accounts/{account_id}/messages", subject="/^(a+)+$/") == []
+        [found] = get(world, f"accounts/{account_id}/messages", subject="/^(a|aa)+!$/")
+        assert time.process_time() - started < 1  # Python's re takes minutes on the first one
+        assert found["subject"] == "a" * 40 + "!"
+    finally:
+        with world.app.app_context():
+            db.get_db().execute("UPDATE messages SET subject = 'Lunch?' WHERE subject = ?", ["a" * 40 + "!"])
 
 
 def test_a_message_source_body_headers_and_flags_are_read_live(synced):
@@ -184,7 +206,9 @@ def test_a_file_is_downloaded_decoded_with_its_type_and_name(synced):
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_a_file_with_a_hostile_name_downloads_under_a_safe_one(tmp_path, dovecot, oauth_provider, mailbox_user):
+def test_a_file_with_a_hostile_name_downloads_under_a_safe_one(
+    tmp_path, dovecot, oauth_provider, mailbox_user
+):
     world = MailWorld.create(tmp_path, dovecot, oauth_provider)
     user = mailbox_user()
     dovecot.deliver(

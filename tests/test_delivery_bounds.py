@@ -15,7 +15,6 @@ import pytest
 
 from connect import clients, db
 from connect.address_policy import AddressPolicy
-from connect.sync.delivery import CallbackSender, DeliverySettings
 from connect.sync.outbound import InFlight, PostFailed, post
 from tests.mail_world import MailWorld
 
@@ -95,14 +94,20 @@ def test_breaking_off_in_flight_attempts_ends_them_at_once(trickling):
     assert failures == ["the worker stopped during the attempt"]
 
 
-def test_a_slow_clients_callbacks_do_not_hold_up_another_clients(tmp_path, dovecot, oauth_provider, trickling):
+def test_a_slow_clients_callbacks_do_not_hold_up_another_clients(
+    tmp_path, dovecot, oauth_provider, trickling
+):
     world = MailWorld.create(tmp_path, dovecot, oauth_provider)
     with world.app.app_context():
         database = db.get_db()
         other = clients.create_client(database, world.app.extensions["connect.vault"], "another client")
         now = int(time.time())
         for number, (key, url) in enumerate(
-            [(world.consumer_key, trickling.url), (world.consumer_key, trickling.url), (other.consumer_key, "x")]
+            [
+                (world.consumer_key, trickling.url),
+                (world.consumer_key, trickling.url),
+                (other.consumer_key, "x"),
+            ]
         ):
             database["callback_events"].insert(
                 {

@@ -26,9 +26,9 @@ def test_names_keep_only_a_printable_base_name(name, safe):
 
 
 def test_a_non_ascii_name_has_an_rfc_6266_form_and_an_ascii_fallback():
-    assert attachment_disposition("日本語.txt") == "attachment; filename=\"attachment.txt\"; filename*=UTF-8''" + (
-        "%E6%97%A5%E6%9C%AC%E8%AA%9E.txt"
-    )
+    assert attachment_disposition(
+        "日本語.txt"
+    ) == "attachment; filename=\"attachment.txt\"; filename*=UTF-8''" + ("%E6%97%A5%E6%9C%AC%E8%AA%9E.txt")
     assert "\r" not in attachment_disposition("a\r\nb") and "\n" not in attachment_disposition("a\r\nb")
 
 

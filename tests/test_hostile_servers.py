@@ -120,7 +120,9 @@ def test_a_non_ascii_password_logs_in_with_authenticate_plain(world, dovecot, ma
 def test_a_non_ascii_password_where_the_server_cannot_take_it_is_invalid_credentials(world, hostile):
     server = hostile("no_plain")
     account_id = world.add_account()
-    label = world.add_source(account_id, "victim@example.com", port=server.port, use_ssl=0, password="pässwort")
+    label = world.add_source(
+        account_id, "victim@example.com", port=server.port, use_ssl=0, password="pässwort"
+    )
 
     world.sync()
 
@@ -128,3 +130,24 @@ def test_a_non_ascii_password_where_the_server_cannot_take_it_is_invalid_credent
     assert source["status"] == "INVALID_CREDENTIALS"
     assert "does not accept non-ASCII" in source["status_message"]
     assert server.logins == []  # the password was never sent in a form the server can't take
+
+
+def test_a_source_whose_initial_sync_job_ended_without_a_retry_is_queued_again(world, dovecot, mailbox_user):
+    from connect import db
+
+    user = mailbox_user()
+    dovecot.deliver(user, message("Eventually"))
+    account_id = world.add_account()
+    label = world.add_source(account_id, user)
+    with world.app.app_context():  # the job ended as if the database had failed mid-sync
+        db.get_db().execute(
+            "UPDATE sync_jobs SET state = 'failed', error = 'OperationalError: disk I/O error'"
+        )
+        db.get_db().execute("UPDATE sources SET last_sync_start = created")
+    created = world.source(account_id, label)["created"]
+
+    assert world.sync(now=created + 60)["scheduled"] == 0  # give the failed run a moment
+    world.sync(now=created + db.STALLED_INITIAL_SYNC)
+
+    source = world.source(account_id, label)
+    assert source["initial_import_finished"] == 1 and source["status"] == "OK"

@@ -19,8 +19,8 @@ from ..config import DEVELOPMENT
 from ..crypto import UnreadableSecret, Vault
 from ..sync import worker
 from ..sync.login import Connection
-from ..web_safety import limit_form_posts
 from ..sync.oauth_tokens import MICROSOFT_METADATA_URL, AccessTokens
+from ..web_safety import limit_form_posts
 from . import accounts, connect_tokens, description, discovery, messages, oauth_providers  # noqa: F401
 from .blueprint import bp
 

@@ -30,7 +30,9 @@ class MailboxUnavailable(ConnectError):
 
 
 class LiveMail:
-    def __init__(self, database: Database, vault: Vault, tokens: AccessTokens, connection: Connection) -> None:
+    def __init__(
+        self, database: Database, vault: Vault, tokens: AccessTokens, connection: Connection
+    ) -> None:
         self.database = database
         self.vault = vault
         self.tokens = tokens

@@ -32,6 +32,7 @@ class SyncFailure(Exception):
 # What a server said, as stored on a source: enough to act on, never a flood.
 MAX_SERVER_TEXT = 300
 GOODBYE_SECONDS = 3
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def open_mailbox(
     policy: AddressPolicy,
     password: str | None = None,
     access_token: str | None = None,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> BoundedIMAPClient:
     """A logged-in session: TLS from the start when ``use_ssl``, else STARTTLS when offered;
     connected to the address the policy checked."""

@@ -164,9 +164,7 @@ class BoundedIMAPClient(IMAPClient):
 
     def hurry(self, seconds: float) -> None:
         """From now on, give every command at most ``seconds`` (a LOGOUT after a failure)."""
-        self._imap.limits = Limits(
-            seconds, seconds, self._limits.max_literal, self._limits.max_answer
-        )
+        self._imap.limits = Limits(seconds, seconds, self._limits.max_literal, self._limits.max_answer)
         if self._imap._reader is not None:
             self._imap._reader.limits = self._imap.limits
             self._imap._reader.deadline = min(self._imap._reader.deadline, time.monotonic() + seconds)
