@@ -161,6 +161,7 @@ def test_web_app_and_workers_share_the_database_without_losing_anything(
         }
         api.close()
 
+    print(f"{workers} workers: API answers {dict(load.statuses)}, callbacks {sum(receiver.posts.values())}")
     logs = {path.name: path.read_text() for path in [tmp_path / "web.log", *worker_logs]}
     for name, text in logs.items():
         assert "database is locked" not in text, name
