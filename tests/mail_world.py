@@ -4,6 +4,7 @@ provider, an API client in it, sources added the way the API adds them, and a re
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,17 @@ class MailWorld:
         with app.app_context():
             keys = clients.create_client(db.get_db(), app.extensions["connect.vault"], "mail tests")
         return cls(app, dovecot, provider, keys.consumer_key, keys.consumer_secret)
+
+    def worker_environment(self) -> dict[str, str]:
+        """The environment a `flask --app app worker` process needs to work on this world."""
+        return {
+            **os.environ,
+            "CONNECT_ENV": "development",
+            "SECRET_KEY": "mail-world-key",
+            "CONNECT_DATABASE": self.app.config["CONNECT_DATABASE"],
+            "CONTEXTIO_CONSUMER_SECRET": "unused-by-these-tests",
+            "CONNECT_ALLOW_PRIVATE_CALLBACKS": "1",
+        }
 
     def tenant(self) -> Tenant:
         return Tenant(db.get_db(), self.app.extensions["connect.vault"], self.consumer_key, True)

@@ -185,15 +185,7 @@ def test_a_killed_workers_sync_is_taken_over_long_before_its_lease_runs_out(
     world = MailWorld.create(tmp_path, dovecot, oauth_provider)
     account_id = world.add_account()
     label = world.add_source(account_id, "victim@example.com", port=server.port, use_ssl=0, password="pw")
-    environment = {
-        **os.environ,
-        "CONNECT_ENV": "development",
-        "SECRET_KEY": "mail-world-key",
-        "CONNECT_DATABASE": world.app.config["CONNECT_DATABASE"],
-        "CONTEXTIO_CONSUMER_SECRET": "unused",
-        "CONNECT_ALLOW_PRIVATE_CALLBACKS": "1",
-    }
-    doomed = start_worker(environment, tmp_path / "doomed.log")
+    doomed = start_worker(world.worker_environment(), tmp_path / "doomed.log")
     try:
         deadline = time.monotonic() + 30
         while not server.stalled and time.monotonic() < deadline:

@@ -3,7 +3,6 @@ holds up another client's callbacks, and a stopping worker breaks off what is in
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -137,17 +136,9 @@ def test_sigterm_stops_a_worker_within_seconds_while_a_receiver_trickles(
     world = MailWorld.create(tmp_path, dovecot, oauth_provider)
     account_id = world.add_account()
     world.add_source(account_id, mailbox_user(), callback_url=trickling.url)
-    env = {
-        **os.environ,
-        "CONNECT_ENV": "development",
-        "SECRET_KEY": "mail-world-key",
-        "CONNECT_DATABASE": world.app.config["CONNECT_DATABASE"],
-        "CONTEXTIO_CONSUMER_SECRET": "unused",
-        "CONNECT_ALLOW_PRIVATE_CALLBACKS": "1",
-    }
     worker = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "app", "worker", "--poll", "0.2"],
-        env=env,
+        env=world.worker_environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
