@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, redirect, url_for
 
-from connect import Connect, db, health
+from connect import Connect, health, storage
 from connect.api import SourcesAPI
 from connect.config import load_settings
 from connect.proxies import trust_proxies
@@ -20,7 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_settings(app, config)
     trust_proxies(app, app.config["CONNECT_TRUSTED_PROXIES"])
-    db.init_app(app)
+    storage.init_app(app)
     SourcesAPI(app)
     Connect(app)
     app.register_blueprint(health.bp)

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from oauthlib.oauth1 import Client  # noqa: E402
 
 from app import create_app  # noqa: E402
-from connect import clients, db  # noqa: E402
+from connect import clients, storage  # noqa: E402
 
 REQUESTS = 1000
 logging.disable(logging.WARNING)
@@ -37,7 +37,7 @@ def main() -> None:
             {"CONNECT_ENV": "development", "SECRET_KEY": "bench", "CONNECT_DATABASE": f"{folder}/c.sqlite3"}
         )
         with app.app_context():
-            keys = clients.create_client(db.get_db(), app.extensions["connect.vault"], "bench")
+            keys = clients.create_client(storage.get_db(), app.extensions["connect.vault"], "bench")
         signer = Client(keys.consumer_key, client_secret=keys.consumer_secret)
         http = app.test_client()
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from . import db, sources
+from . import sources, storage
 from .errors import NotFound
+from .ids import time_ordered_id
 from .parameters import Parameters
 from .tenant import Tenant
 
@@ -17,7 +17,7 @@ def create_account(tenant: Tenant, parameters: Parameters) -> tuple[dict[str, An
     """The new account, and its first source when the call carried source parameters."""
     email = parameters.email("email", required=True)
     account = {
-        "id": secrets.token_hex(12),
+        "id": time_ordered_id(),
         "consumer_key": tenant.consumer_key,
         "email": email,
         "first_name": parameters.text("first_name", max_length=200) or "",
@@ -25,14 +25,14 @@ def create_account(tenant: Tenant, parameters: Parameters) -> tuple[dict[str, An
         "created": tenant.now,
     }
     wants_source = parameters.any_given(("server", "username", "password", *sources.PROVIDER_PARAMETERS))
-    with db.transaction(tenant.database):
-        db.insert_account(tenant.database, account)
+    with storage.transaction(tenant.database):
+        storage.insert_account(tenant.database, account)
         source = sources.add_source(tenant, account["id"], email, parameters) if wants_source else None
     return account, source
 
 
 def find_account(tenant: Tenant, account_id: str) -> dict[str, Any]:
-    account = db.account(tenant.database, tenant.consumer_key, account_id)
+    account = storage.account(tenant.database, tenant.consumer_key, account_id)
     if account is None:
         raise NotFound(f"account {account_id} not found")
     return account
@@ -43,7 +43,7 @@ def list_accounts(
 ) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Accounts with their sources; with a status filter, only the matching sources are listed."""
     statuses = sources.status_filter(parameters)
-    rows = db.accounts(
+    rows = storage.accounts(
         tenant.database,
         tenant.consumer_key,
         email=parameters.email("email"),
@@ -52,7 +52,7 @@ def list_accounts(
         offset=parameters.integer("offset", minimum=0) or 0,
     )
     by_account: dict[str, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
-    for source in db.sources_of(tenant.database, list(by_account), statuses):
+    for source in storage.sources_of(tenant.database, list(by_account), statuses):
         by_account[source["account_id"]].append(source)
     return [(row, by_account[row["id"]]) for row in rows]
 
@@ -60,7 +60,7 @@ def list_accounts(
 def account_sources(
     tenant: Tenant, account_id: str, statuses: tuple[str, ...] | None = None
 ) -> list[dict[str, Any]]:
-    return db.sources_of(tenant.database, [account_id], statuses)
+    return storage.sources_of(tenant.database, [account_id], statuses)
 
 
 def update_account(tenant: Tenant, account: dict[str, Any], parameters: Parameters) -> dict[str, Any]:
@@ -70,10 +70,10 @@ def update_account(tenant: Tenant, account: dict[str, Any], parameters: Paramete
         if parameters.given(name)
     }
     if changes:
-        db.update_account(tenant.database, account["id"], changes)
+        storage.update_account(tenant.database, account["id"], changes)
     return {**account, **changes}
 
 
 def delete_account(tenant: Tenant, account: dict[str, Any]) -> None:
     """Everything of the account goes with it: sources, credentials, index, pending syncs."""
-    db.delete_account(tenant.database, account["id"])
+    storage.delete_account(tenant.database, account["id"])

@@ -11,11 +11,10 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
-from . import db
+from . import storage
 from .crypto import Vault
 from .errors import InvalidParameter
+from .storage import Database
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ def create_client(database: Database, vault: Vault, name: str) -> ApiClient:
         consumer_key=secrets.token_hex(12),  # 96 bits: an identifier, not a secret
         consumer_secret=secrets.token_urlsafe(24),  # 192 bits
     )
-    db.insert_api_client(
+    storage.insert_api_client(
         database,
         {
             "consumer_key": client.consumer_key,
@@ -47,14 +46,14 @@ def create_client(database: Database, vault: Vault, name: str) -> ApiClient:
 
 
 def consumer_secret(database: Database, vault: Vault, consumer_key: str) -> str | None:
-    row = db.api_client(database, consumer_key)
+    row = storage.api_client(database, consumer_key)
     return None if row is None else vault.decrypt(row["consumer_secret"])
 
 
 def development_client(database: Database, vault: Vault, name: str) -> ApiClient:
     """The client a development setup's own helper uses, made on first run and kept."""
-    with db.transaction(database):  # the web app and the worker start together
-        row = db.api_client_named(database, name)
+    with storage.transaction(database):  # the web app and the worker start together
+        row = storage.api_client_named(database, name)
         if row is None:
             return create_client(database, vault, name)
     return ApiClient(row["name"], row["consumer_key"], vault.decrypt(row["consumer_secret"]))

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import db
+from . import storage
 
 DEVELOPMENT = "development"
 PRODUCTION = "production"
@@ -151,7 +151,7 @@ def load_settings(
             )
         app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
     if not app.config["CONNECT_DATABASE"]:
-        app.config["CONNECT_DATABASE"] = db.default_path(app.instance_path)
+        app.config["CONNECT_DATABASE"] = storage.default_path(app.instance_path)
     if app.config["CONNECT_ALLOW_PRIVATE_CALLBACKS"] is None:
         app.config["CONNECT_ALLOW_PRIVATE_CALLBACKS"] = development
 

@@ -8,11 +8,11 @@ existing account (``/accounts/<id>/connect_tokens``), or reconnecting one source
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from . import accounts, db, sources
+from . import accounts, sources, storage
 from .errors import Conflict, NotFound
+from .ids import time_ordered_secret
 from .parameters import Parameters
 from .tenant import Tenant
 
@@ -29,7 +29,7 @@ def create_token(
         return tenant.policy.check_url(value, name)
 
     row = {
-        "token": secrets.token_hex(16),
+        "token": time_ordered_secret(),
         "consumer_key": tenant.consumer_key,
         "scope": "source" if source_label else "account" if account_id else "client",
         "account_id": account_id,
@@ -47,16 +47,16 @@ def create_token(
         "used": 0,
         "expires": tenant.now + LIFETIME,
     }
-    with db.transaction(tenant.database):
-        db.forget_expired_connect_tokens(tenant.database, tenant.now)
-        db.insert_connect_token(tenant.database, row)
+    with storage.transaction(tenant.database):
+        storage.forget_expired_connect_tokens(tenant.database, tenant.now)
+        storage.insert_connect_token(tenant.database, row)
     return row
 
 
 def find_token(
     tenant: Tenant, token: str, account_id: str | None = None, source_label: str | None = None
 ) -> dict[str, Any]:
-    row = db.connect_token(tenant.database, tenant.consumer_key, token, tenant.now)
+    row = storage.connect_token(tenant.database, tenant.consumer_key, token, tenant.now)
     outside_scope = row is not None and (
         (account_id is not None and row["account_id"] != account_id)
         or (source_label is not None and row["source_label"] != source_label)
@@ -69,17 +69,18 @@ def find_token(
 def list_tokens(
     tenant: Tenant, account_id: str | None = None, source_label: str | None = None
 ) -> list[dict[str, Any]]:
-    return db.connect_tokens(tenant.database, tenant.consumer_key, tenant.now, account_id, source_label)
+    return storage.connect_tokens(tenant.database, tenant.consumer_key, tenant.now, account_id, source_label)
 
 
 def delete_token(tenant: Tenant, token: dict[str, Any]) -> None:
-    db.delete_connect_token(tenant.database, token["token"])
+    storage.delete_connect_token(tenant.database, token["token"])
 
 
 def gmail_provider(tenant: Tenant) -> dict[str, Any] | None:
     """The token owner's Google OAuth app, which the hosted page signs in with."""
     return next(
-        (p for p in db.providers(tenant.database, tenant.consumer_key) if p["type"] == "GMAIL_OAUTH2"), None
+        (p for p in storage.providers(tenant.database, tenant.consumer_key) if p["type"] == "GMAIL_OAUTH2"),
+        None,
     )
 
 
@@ -93,7 +94,7 @@ def use_token(tenant: Tenant, token: dict[str, Any], email: str, credentials: di
         "sync_flags": str(token["source_sync_flags"]),
         "raw_file_list": str(token["source_raw_file_list"]),
     }
-    with db.transaction(tenant.database):
+    with storage.transaction(tenant.database):
         if token["scope"] == "source":
             source = sources.find_source(tenant, token["account_id"], token["source_label"])
             if source["email"].lower() != email.lower():
@@ -108,7 +109,7 @@ def use_token(tenant: Tenant, token: dict[str, Any], email: str, credentials: di
             label = sources.add_source(tenant, account_id, email, Parameters({**credentials, **options}))[
                 "label"
             ]
-        db.mark_connect_token_used(tenant.database, token["token"], tenant.now, account_id, label)
+        storage.mark_connect_token_used(tenant.database, token["token"], tenant.now, account_id, label)
     return label
 
 

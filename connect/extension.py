@@ -13,7 +13,7 @@ from collections.abc import Callable
 from flask import Flask, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 
-from . import assets, db, oauth, pages
+from . import assets, oauth, pages, storage
 from .receiver import EXTENSION as RECEIVER
 from .receiver import CallbackReceiver
 from .web_safety import limit_form_posts
@@ -54,7 +54,7 @@ class Connect:
             app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
         if type(app.session_interface) is SecureCookieSessionInterface:
             app.session_interface = _SecureWhenHttps()
-        db.init_app(app)
+        storage.init_app(app)
         assets.init_app(app)
         if RECEIVER not in app.extensions:
             CallbackReceiver(app)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from . import db
+from . import storage
 
 bp = Blueprint("connect_health", __name__)
 
 
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    if db.is_reachable():
+    if storage.is_reachable():
         return jsonify(status="ok"), 200
     return jsonify(status="unavailable", reason="the database cannot be read"), 503

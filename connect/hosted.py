@@ -12,7 +12,7 @@ from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import ValidationError, validate_csrf
 
-from . import connect_tokens, db, discovery, oauth
+from . import connect_tokens, discovery, oauth, storage
 from .errors import ConnectError
 from .mailboxes import check_imap_login, gmail_source, imap_settings_from_form, imap_source
 from .tenant import Tenant
@@ -26,7 +26,7 @@ HOSTED_TOKEN = "connect_hosted_token"
 
 def _tenant(token: dict) -> Tenant:
     return Tenant(
-        db.get_db(),
+        storage.get_db(),
         current_app.extensions["connect.vault"],
         token["consumer_key"],
         bool(current_app.config.get("CONNECT_ALLOW_PRIVATE_CALLBACKS")),
@@ -34,7 +34,7 @@ def _tenant(token: dict) -> Tenant:
 
 
 def _live_token(value: str) -> dict | None:
-    return db.live_connect_token(db.get_db(), value, int(time.time()))
+    return storage.live_connect_token(storage.get_db(), value, int(time.time()))
 
 
 def _google(tenant: Tenant):
@@ -64,7 +64,7 @@ def _page(token: dict, error: str | None = None, form: dict | None = None, statu
         render_template(
             "connect/token_connect.html",
             token=token,
-            client_name=db.api_client_name(tenant.database, tenant.consumer_key),
+            client_name=storage.api_client_name(tenant.database, tenant.consumer_key),
             gmail_available=connect_tokens.gmail_provider(tenant) is not None,
             error=error,
             form=form or {"email": token["email"]},

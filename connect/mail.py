@@ -1,6 +1,6 @@
 """The merged data set of an account: messages, files and folders, as the API filters them.
 
-Filters are Context.IO's, parsed here into ``db.MailFilters``; the storage module turns them
+Filters are Context.IO's, parsed here into ``storage.MailFilters``; the storage module turns them
 into SQL. ``subject`` and ``file_name`` take a substring or a ``/regex/``.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import re2
 
-from . import db
+from . import storage
 from .errors import InvalidParameter, NotFound
 from .parameters import Parameters
 from .sync.fetch import LiveMail
@@ -24,30 +24,30 @@ MAX_MESSAGES = 100
 MAX_FILES = 1000
 
 
-def _text_match(parameters: Parameters, name: str) -> db.TextMatch | None:
+def _text_match(parameters: Parameters, name: str) -> storage.TextMatch | None:
     pattern = parameters.text(name, max_length=500)
     if pattern is None:
         return None
     if len(pattern) > 2 and pattern.startswith("/") and pattern.endswith("/"):
         try:
-            db.compile_regex(pattern[1:-1])
+            storage.compile_regex(pattern[1:-1])
         except re2.error as error:
             reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else error
             raise InvalidParameter(f"{name} is not a valid regular expression: {reason}") from None
-        return db.TextMatch(pattern[1:-1], regex=True)
-    return db.TextMatch(pattern, regex=False)
+        return storage.TextMatch(pattern[1:-1], regex=True)
+    return storage.TextMatch(pattern, regex=False)
 
 
 def _lowered(address: str | None) -> str | None:
     return address.lower() if address else None
 
 
-def _filters(parameters: Parameters, maximum: int) -> db.MailFilters:
+def _filters(parameters: Parameters, maximum: int) -> storage.MailFilters:
     descending = parameters.choice("sort_order", ("asc", "desc"), default="desc") == "desc"
-    return db.MailFilters(
+    return storage.MailFilters(
         subject=_text_match(parameters, "subject"),
         file_name=_text_match(parameters, "file_name"),
-        addresses={field: _lowered(parameters.email(field)) for field in db.ADDRESS_FIELDS},
+        addresses={field: _lowered(parameters.email(field)) for field in storage.ADDRESS_FIELDS},
         any_address=_lowered(parameters.email("email")),
         folder=parameters.text("folder"),
         source=parameters.text("source"),
@@ -62,12 +62,12 @@ def _filters(parameters: Parameters, maximum: int) -> db.MailFilters:
 
 
 def list_messages(tenant: Tenant, account_id: str, parameters: Parameters) -> list[dict[str, Any]]:
-    rows = db.find_messages(tenant.database, account_id, _filters(parameters, MAX_MESSAGES))
+    rows = storage.find_messages(tenant.database, account_id, _filters(parameters, MAX_MESSAGES))
     return _with_locations_and_files(tenant, rows)
 
 
 def find_message(tenant: Tenant, account_id: str, message_id: str) -> dict[str, Any]:
-    row = db.message(tenant.database, account_id, message_id)
+    row = storage.message(tenant.database, account_id, message_id)
     if row is None:
         raise NotFound(f"message {message_id} not found in account {account_id}")
     return _with_locations_and_files(tenant, [row])[0]
@@ -76,10 +76,10 @@ def find_message(tenant: Tenant, account_id: str, message_id: str) -> dict[str, 
 def _with_locations_and_files(tenant: Tenant, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ids = [row["id"] for row in rows]
     locations: dict[str, list[dict[str, Any]]] = {message_id: [] for message_id in ids}
-    for location in db.locations_of(tenant.database, ids):
+    for location in storage.locations_of(tenant.database, ids):
         locations[location["message_id"]].append(location)
     files: dict[str, list[dict[str, Any]]] = {message_id: [] for message_id in ids}
-    for file in db.files_of_messages(tenant.database, ids):
+    for file in storage.files_of_messages(tenant.database, ids):
         files[file["message_id"]].append(file)
     return [
         {
@@ -93,12 +93,12 @@ def _with_locations_and_files(tenant: Tenant, rows: list[dict[str, Any]]) -> lis
 
 
 def list_files(tenant: Tenant, account_id: str, parameters: Parameters) -> list[dict[str, Any]]:
-    rows = db.find_files(tenant.database, account_id, _filters(parameters, MAX_FILES))
+    rows = storage.find_files(tenant.database, account_id, _filters(parameters, MAX_FILES))
     return [{**row, "addresses": json.loads(row["addresses"])} for row in rows]
 
 
 def find_file(tenant: Tenant, account_id: str, file_id: str) -> dict[str, Any]:
-    row = db.file(tenant.database, account_id, file_id)
+    row = storage.file(tenant.database, account_id, file_id)
     if row is None:
         raise NotFound(f"file {file_id} not found in account {account_id}")
     return {**row, "addresses": json.loads(row["addresses"])}
@@ -107,12 +107,12 @@ def find_file(tenant: Tenant, account_id: str, file_id: str) -> dict[str, Any]:
 def folders(tenant: Tenant, source: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {**row, "attributes": json.loads(row["attributes"])}
-        for row in db.folders_of(tenant.database, source["id"])
+        for row in storage.folders_of(tenant.database, source["id"])
     ]
 
 
 def counts(tenant: Tenant, account_id: str) -> dict[str, int]:
-    return db.account_counts(tenant.database, account_id)
+    return storage.account_counts(tenant.database, account_id)
 
 
 def message_source(tenant: Tenant, live: LiveMail, account_id: str, message_id: str) -> bytes:

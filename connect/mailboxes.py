@@ -9,12 +9,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
-from . import db, discovery
+from . import discovery, storage
 from .address_policy import AddressPolicy, normalise_hostname
 from .client import ContextIOError, SourcesClient
 from .errors import Conflict, ConnectError, InvalidParameter, NotFound
+from .storage import Database
 from .sync.imap import Mailbox as ImapEndpoint
 from .sync.imap import SyncFailure, close_quietly, open_mailbox
 from .sync.transport import Limits
@@ -168,17 +167,17 @@ class Mailboxes:
         raise NotFound("That mailbox isn't connected (any more).")
 
     def _mailboxes(self, with_counts: bool) -> list[MailboxStatus]:
-        account_id = db.helper_account(self.database, self.user_id)
+        account_id = storage.helper_account(self.database, self.user_id)
         if account_id is None:
             return []
         try:
             account = self.api.get_account(account_id)
         except ContextIOError as error:
             if error.status == 404:  # removed behind our back: start afresh
-                db.forget_helper_account(self.database, self.user_id)
+                storage.forget_helper_account(self.database, self.user_id)
                 return []
             raise _unavailable(error) from None
-        synced = db.synced_labels(self.database, account_id)
+        synced = storage.synced_labels(self.database, account_id)
         return [
             self._status(account_id, source, source["label"] in synced, with_counts)
             for source in account["sources"]
@@ -275,7 +274,7 @@ class Mailboxes:
         return mailbox
 
     def _existing(self, email: str, server: str) -> str | None:
-        account_id = db.helper_account(self.database, self.user_id)
+        account_id = storage.helper_account(self.database, self.user_id)
         if account_id is None:
             return None
         try:
@@ -288,11 +287,11 @@ class Mailboxes:
         return None
 
     def _account_id(self, email: str) -> str:
-        account_id = db.helper_account(self.database, self.user_id)
+        account_id = storage.helper_account(self.database, self.user_id)
         if account_id is not None:
             return account_id
         created = self.api.create_account(email)
-        return db.save_helper_account(self.database, self.user_id, created["id"], int(time.time()))
+        return storage.save_helper_account(self.database, self.user_id, created["id"], int(time.time()))
 
 
 FORM_LIMITS = Limits(idle_seconds=15, command_seconds=20)

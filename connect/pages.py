@@ -21,7 +21,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError, ValidationError, validate_csrf
 
-from . import db, discovery, oauth
+from . import discovery, oauth, storage
 from .address_policy import AddressPolicy
 from .client import SourcesClient
 from .errors import ConnectError
@@ -78,7 +78,7 @@ def _mailboxes() -> Mailboxes:
         callback_url=url_for("connect_receiver.receive_sync", _external=True),
         policy=AddressPolicy(bool(config.get("CONNECT_ALLOW_PRIVATE_CALLBACKS"))),
     )
-    return Mailboxes(db.get_db(), api, settings, current_user_id())
+    return Mailboxes(storage.get_db(), api, settings, current_user_id())
 
 
 @bp.before_request

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import db
+from . import storage
 from .errors import Conflict, InvalidParameter, NotFound
 from .parameters import Parameters
 from .tenant import Tenant
@@ -28,23 +28,23 @@ def add_provider(tenant: Tenant, parameters: Parameters) -> dict[str, Any]:
     if secret is None:
         raise InvalidParameter("provider_consumer_secret is required")
     row["provider_consumer_secret"] = tenant.vault.encrypt(secret)
-    db.save_provider(tenant.database, row)
+    storage.save_provider(tenant.database, row)
     return row
 
 
 def find_provider(tenant: Tenant, provider_consumer_key: str) -> dict[str, Any]:
-    row = db.provider(tenant.database, tenant.consumer_key, provider_consumer_key)
+    row = storage.provider(tenant.database, tenant.consumer_key, provider_consumer_key)
     if row is None:
         raise NotFound(f"oauth_provider {provider_consumer_key} not found")
     return row
 
 
 def list_providers(tenant: Tenant) -> list[dict[str, Any]]:
-    return db.providers(tenant.database, tenant.consumer_key)
+    return storage.providers(tenant.database, tenant.consumer_key)
 
 
 def delete_provider(tenant: Tenant, provider: dict[str, Any]) -> None:
-    in_use = db.sources_using_provider(
+    in_use = storage.sources_using_provider(
         tenant.database, tenant.consumer_key, provider["provider_consumer_key"]
     )
     if in_use:
@@ -52,4 +52,4 @@ def delete_provider(tenant: Tenant, provider: dict[str, Any]) -> None:
             f"oauth_provider {provider['provider_consumer_key']} is used by {in_use} source(s): "
             "delete or reconnect them first"
         )
-    db.delete_provider(tenant.database, tenant.consumer_key, provider["provider_consumer_key"])
+    storage.delete_provider(tenant.database, tenant.consumer_key, provider["provider_consumer_key"])

@@ -18,7 +18,7 @@ from blinker import Namespace
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask.cli import AppGroup
 
-from . import db
+from . import storage
 from .webhooks import MAX_BODY_BYTES, CallbackRejected, CallbackVerifier, MalformedCallback, SyncCallback
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class CallbackReceiver:
     def init_app(self, app: Flask) -> None:
         if self.database is not None:
             app.config["CONNECT_DATABASE"] = self.database
-        db.init_app(app)
+        storage.init_app(app)
 
         secrets = self.secrets
         if secrets is None:
@@ -99,7 +99,9 @@ def receive_sync() -> tuple[Response, int]:
         )
         return jsonify(type="error", value=rejection.message), rejection.status
 
-    recorded = db.record_completed_sync(db.get_db(), {**sync.as_dict(), "received_at": int(time.time())})
+    recorded = storage.record_completed_sync(
+        storage.get_db(), {**sync.as_dict(), "received_at": int(time.time())}
+    )
     if not recorded:
         logger.info(
             "sync callback for account %s source %s repeated; already recorded",
@@ -141,7 +143,7 @@ syncs_cli = AppGroup("syncs", help="Completed initial syncs recorded by the call
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def list_syncs(as_json: bool) -> None:
     """List every completed sync, oldest first."""
-    rows = list(db.completed_syncs(db.get_db()))
+    rows = list(storage.completed_syncs(storage.get_db()))
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

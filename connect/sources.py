@@ -11,7 +11,7 @@ import re
 from enum import StrEnum
 from typing import Any
 
-from . import db
+from . import storage
 from .address_policy import normalise_hostname
 from .errors import InvalidParameter, NotFound
 from .parameters import Parameters
@@ -57,12 +57,12 @@ def status_filter(parameters: Parameters) -> tuple[str, ...] | None:
 
 def find_source(tenant: Tenant, account_id: str, label: str) -> dict[str, Any]:
     """The source with this label (``0``: the account's first), or NotFound."""
-    if db.account(tenant.database, tenant.consumer_key, account_id) is None:
+    if storage.account(tenant.database, tenant.consumer_key, account_id) is None:
         raise NotFound(f"account {account_id} not found")
     row = (
-        db.first_source(tenant.database, account_id)
+        storage.first_source(tenant.database, account_id)
         if label == "0"
-        else db.source(tenant.database, account_id, label)
+        else storage.source(tenant.database, account_id, label)
     )
     if row is None:
         raise NotFound(f"source {label} not found in account {account_id}")
@@ -97,10 +97,10 @@ def add_source(tenant: Tenant, account_id: str, email: str, parameters: Paramete
             "(or provider_token and provider_token_secret), is required"
         )
     row.update(credentials)
-    with db.transaction(tenant.database):
-        row["label"] = _new_label(email, db.source_labels(tenant.database, account_id))
-        row["id"] = db.insert_source(tenant.database, row)
-        db.queue_sync(tenant.database, row["id"], "initial", tenant.now)
+    with storage.transaction(tenant.database):
+        row["label"] = _new_label(email, storage.source_labels(tenant.database, account_id))
+        row["id"] = storage.insert_source(tenant.database, row)
+        storage.queue_sync(tenant.database, row["id"], "initial", tenant.now)
     return row
 
 
@@ -137,20 +137,20 @@ def update_source(tenant: Tenant, source: dict[str, Any], parameters: Parameters
     if status != source["status"]:
         changes["status"] = status
 
-    with db.transaction(tenant.database):
+    with storage.transaction(tenant.database):
         if changes:
-            db.update_source(tenant.database, source["id"], changes)
+            storage.update_source(tenant.database, source["id"], changes)
         if resync and status not in PAUSED:
-            db.queue_sync(tenant.database, source["id"], "update", tenant.now)
+            storage.queue_sync(tenant.database, source["id"], "update", tenant.now)
     return {**source, **changes}
 
 
 def delete_source(tenant: Tenant, source: dict[str, Any]) -> None:
-    db.delete_source(tenant.database, source["id"])
+    storage.delete_source(tenant.database, source["id"])
 
 
 def sync_status(tenant: Tenant, sources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    pending = db.pending_syncs(tenant.database, [source["id"] for source in sources])
+    pending = storage.pending_syncs(tenant.database, [source["id"] for source in sources])
     return {
         source["label"]: {
             "initial_import_finished": bool(source["initial_import_finished"]),
@@ -168,7 +168,7 @@ def queue_syncs(tenant: Tenant, sources: list[dict[str, Any]]) -> list[str]:
     queued = []
     for source in sources:
         if source["status"] not in PAUSED:
-            db.queue_sync(tenant.database, source["id"], "requested", tenant.now)
+            storage.queue_sync(tenant.database, source["id"], "requested", tenant.now)
             queued.append(source["label"])
     return queued
 
@@ -209,7 +209,7 @@ def _credentials(tenant: Tenant, parameters: Parameters) -> dict[str, Any] | Non
         key = parameters.text("provider_consumer_key", max_length=512)
         if key is None:
             raise InvalidParameter("provider_consumer_key is required with provider_* credentials")
-        if db.provider(tenant.database, tenant.consumer_key, key) is None:
+        if storage.provider(tenant.database, tenant.consumer_key, key) is None:
             raise InvalidParameter(
                 f"provider_consumer_key {key!r} is not one of your oauth_providers: add it there first"
             )

@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from standardwebhooks.webhooks import Webhook
 
 from app import create_app
-from connect import clients, db
+from connect import clients, storage
 from connect.client import SourcesClient
 from connect.clients import ApiClient
 from connect.crypto import Vault
@@ -130,7 +130,7 @@ class ApiServer:
 
     def new_client(self, name: str = "test client") -> ApiClient:
         """A fresh API client: each test works in a tenant of its own."""
-        database = db.connect(self.database)
+        database = storage.open_database(self.database)
         try:
             return clients.create_client(database, Vault(API_SECRET_KEY), name)
         finally:

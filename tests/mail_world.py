@@ -14,13 +14,14 @@ from flask import Flask, Response
 from oauthlib.oauth1 import Client
 
 from app import create_app
-from connect import CallbackReceiver, accounts, clients, db, sources
+from connect import CallbackReceiver, accounts, clients, sources, storage
 from connect.parameters import Parameters
 from connect.sync.worker import Worker
 from connect.tenant import Tenant
 from tests.dovecot import Dovecot
 from tests.oauth_provider import OAuthProvider, ServerThread
 from tests.servers import free_port
+from tests.sql import run_sql
 
 GMAIL_HOST = "localhost"  # Gmail sources reach the test Dovecot by this name; others by 127.0.0.1
 
@@ -48,7 +49,7 @@ class MailWorld:
             }
         )
         with app.app_context():
-            keys = clients.create_client(db.get_db(), app.extensions["connect.vault"], "mail tests")
+            keys = clients.create_client(storage.get_db(), app.extensions["connect.vault"], "mail tests")
         return cls(app, dovecot, provider, keys.consumer_key, keys.consumer_secret)
 
     def worker_environment(self) -> dict[str, str]:
@@ -63,7 +64,7 @@ class MailWorld:
         }
 
     def tenant(self) -> Tenant:
-        return Tenant(db.get_db(), self.app.extensions["connect.vault"], self.consumer_key, True)
+        return Tenant(storage.get_db(), self.app.extensions["connect.vault"], self.consumer_key, True)
 
     def add_account(self, email: str = "owner@example.com") -> str:
         with self.app.app_context():
@@ -88,8 +89,8 @@ class MailWorld:
 
     def add_gmail_source(self, account_id: str, user: str, refresh_token: str, **overrides: Any) -> str:
         with self.app.app_context():
-            db.save_provider(
-                db.get_db(),
+            storage.save_provider(
+                storage.get_db(),
                 {
                     "consumer_key": self.consumer_key,
                     "provider_consumer_key": self.provider.client_id,
@@ -121,9 +122,12 @@ class MailWorld:
     def sync(self, now: int | None = None, **worker_options: Any) -> dict[str, int]:
         return Worker(self.app, **worker_options).run_pending(now)
 
-    def query(self, sql: str, parameters: Any = ()) -> list[dict[str, Any]]:
-        with self.app.app_context():
-            return list(db.get_db().query(sql, parameters))
+    def query(self, sql: str, **parameters: Any) -> list[dict[str, Any]]:
+        return run_sql(self.database, sql, **parameters)
+
+    @property
+    def database(self) -> storage.Database:
+        return self.app.extensions[storage.EXTENSION]
 
     def get(self, path: str, **parameters: Any):
         """GET /2.0/<path> through the app, signed as this world's API client: the response."""
@@ -162,7 +166,7 @@ class Receiver:
 
     def recorded(self) -> list[dict[str, Any]]:
         with self.app.app_context():
-            return list(db.completed_syncs(db.get_db()))
+            return list(storage.completed_syncs(storage.get_db()))
 
     def stop(self) -> None:
         self.server.stop()

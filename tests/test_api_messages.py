@@ -153,10 +153,8 @@ def test_bad_requests_are_named(synced, path, filters, status, message):
 
 def test_a_regex_that_would_backtrack_for_ever_answers_at_once(synced):
     world, account_id, _, _ = synced
-    with world.app.app_context():  # a subject made to trip a backtracking engine
-        from connect import db
-
-        db.get_db().execute("UPDATE messages SET subject = ? WHERE subject = 'Lunch?'", ["a" * 40 + "!"])
+    # a subject made to trip a backtracking engine
+    world.query("UPDATE messages SET subject = :s WHERE subject = 'Lunch?'", s="a" * 40 + "!")
     try:
         started = time.process_time()
         assert get(world, f"accounts/{account_id}/messages", subject="/^(a+)+$/") == []
@@ -164,8 +162,7 @@ def test_a_regex_that_would_backtrack_for_ever_answers_at_once(synced):
         assert time.process_time() - started < 1  # Python's re takes minutes on the first one
         assert found["subject"] == "a" * 40 + "!"
     finally:
-        with world.app.app_context():
-            db.get_db().execute("UPDATE messages SET subject = 'Lunch?' WHERE subject = ?", ["a" * 40 + "!"])
+        world.query("UPDATE messages SET subject = 'Lunch?' WHERE subject = :s", s="a" * 40 + "!")
 
 
 def test_a_message_source_body_headers_and_flags_are_read_live(synced):
@@ -228,7 +225,6 @@ def test_a_file_with_a_hostile_name_downloads_under_a_safe_one(
 
 
 def test_an_unreachable_mailbox_is_a_502_that_says_why(tmp_path, dovecot, oauth_provider, mailbox_user):
-    from connect import db as storage
     from tests.servers import free_port
 
     world = MailWorld.create(tmp_path, dovecot, oauth_provider)
@@ -237,8 +233,7 @@ def test_an_unreachable_mailbox_is_a_502_that_says_why(tmp_path, dovecot, oauth_
     account_id = world.add_account(user)
     world.add_source(account_id, user)
     world.sync()
-    with world.app.app_context():
-        storage.get_db().execute("UPDATE sources SET port = ?", [free_port()])
+    world.query("UPDATE sources SET port = :port", port=free_port())
     [found] = get(world, f"accounts/{account_id}/messages")
 
     answer = get(world, f"accounts/{account_id}/messages/{found['message_id']}/source", expected=502)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from oauthlib.oauth1 import Client
 
 from app import create_app
-from connect import clients, db
+from connect import clients, storage
 from connect.sources import PROVIDER_PARAMETERS
 from tests.conftest import API_SECRET_KEY, app_config, source_parameters
 
@@ -41,7 +41,7 @@ values = st.one_of(
 def signed_client(tmp_path_factory):
     app = create_app(app_config(tmp_path_factory.mktemp("api-fuzz"), SECRET_KEY=API_SECRET_KEY))
     with app.app_context():
-        keys = clients.create_client(db.get_db(), app.extensions["connect.vault"], "fuzz")
+        keys = clients.create_client(storage.get_db(), app.extensions["connect.vault"], "fuzz")
     signer = Client(keys.consumer_key, client_secret=keys.consumer_secret)
     http = app.test_client()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from connect import db
 from connect.client import ContextIOError
 from tests.conftest import source_parameters
+from tests.sql import run_sql
 
 
 def test_an_oauth_provider_is_added_listed_and_its_secret_never_shown(api):
@@ -132,8 +132,9 @@ def test_tokens_scoped_to_an_account_and_to_a_source(api):
 def test_a_used_token_shows_its_account(api, api_server):
     account_id = api.create_account("used@example.com")["id"]
     token = api.create_connect_token("http://127.0.0.1:9/a", account_id=account_id)["token"]
-    database = db.connect(api_server.database)
-    database.execute("UPDATE connect_tokens SET used = created + 5 WHERE token = ?", [token])
+    run_sql(
+        api_server.database, "UPDATE connect_tokens SET used = created + 5 WHERE token = :token", token=token
+    )
 
     shown = api.get_connect_token(token)
     assert shown["account"]["id"] == account_id
@@ -142,8 +143,11 @@ def test_a_used_token_shows_its_account(api, api_server):
 
 def test_an_expired_token_is_gone(api, api_server):
     token = api.create_connect_token("http://127.0.0.1:9/a")["token"]
-    database = db.connect(api_server.database)
-    database.execute("UPDATE connect_tokens SET expires = created - 1 WHERE token = ?", [token])
+    run_sql(
+        api_server.database,
+        "UPDATE connect_tokens SET expires = created - 1 WHERE token = :token",
+        token=token,
+    )
     with pytest.raises(ContextIOError) as missing:
         api.get_connect_token(token)
     assert missing.value.status == 404

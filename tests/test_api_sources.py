@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from connect import db
 from connect.client import ContextIOError
 from tests.conftest import imap_settings, source_parameters
+from tests.sql import run_sql
 
 SECRET_FIELDS = ("password", "provider_refresh_token", "provider_token", "provider_token_secret")
 
@@ -18,13 +18,14 @@ def account_id(api):
 
 def set_status(api_server, account_id, label, status):
     """What the sync engine does when a login is refused."""
-    database = db.connect(api_server.database)
-    database.execute(
-        "UPDATE sources SET status = ?, status_message = 'set by the test' "
-        "WHERE account_id = ? AND label = ?",
-        [status, account_id, label],
+    run_sql(
+        api_server.database,
+        "UPDATE sources SET status = :status, status_message = 'set by the test' "
+        "WHERE account_id = :account_id AND label = :label",
+        status=status,
+        account_id=account_id,
+        label=label,
     )
-    database.close()
 
 
 def test_a_password_source_is_added_and_waits_for_its_first_sync(api, account_id):
@@ -201,13 +202,11 @@ def test_a_deleted_source_takes_its_pending_sync_with_it(api, api_server, accoun
     with pytest.raises(ContextIOError) as missing:
         api.get_source(account_id, label)
     assert missing.value.status == 404
-    database = db.connect(api_server.database)
-    assert (
-        database.execute(
-            "SELECT count(*) FROM sync_jobs j LEFT JOIN sources s ON s.id = j.source_id WHERE s.id IS NULL"
-        ).fetchone()[0]
-        == 0
+    [orphans] = run_sql(
+        api_server.database,
+        "SELECT count(*) AS n FROM sync_jobs j LEFT JOIN sources s ON s.id = j.source_id WHERE s.id IS NULL",
     )
+    assert orphans["n"] == 0
 
 
 def test_missing_sources_are_404(api, account_id):

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from connect import db, sync_completed
+from connect import storage, sync_completed
 from tests.conftest import (
     CONSUMER_SECRET,
     ROTATED_OUT_SECRET,
@@ -19,7 +19,7 @@ from tests.conftest import (
 
 def recorded_rows(app) -> list[dict]:
     with app.app_context():
-        return list(db.completed_syncs(db.get_db()))
+        return list(storage.completed_syncs(storage.get_db()))
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import create_app
-from connect import db
+from connect import storage
 from tests.conftest import app_config, signed_delivery
+from tests.sql import run_sql
 
 FIELDS = ("account_id", "source_label", "timestamp", "token", "signature")
 
@@ -57,7 +58,7 @@ def fuzzed_app(tmp_path_factory):
 
 def recorded_count(app) -> int:
     with app.app_context():
-        return db.get_db()["completed_syncs"].count
+        return run_sql(storage.get_db(), "SELECT count(*) AS n FROM completed_syncs")[0]["n"]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -81,7 +82,9 @@ def test_every_validly_signed_callback_is_recorded_exactly_once(
     client = fuzzed_app.test_client()
     before = recorded_count(fuzzed_app)
     with fuzzed_app.app_context():
-        already_seen = db.get_db()["completed_syncs"].count_where("token = ?", [token]) > 0
+        already_seen = (
+            run_sql(storage.get_db(), "SELECT 1 FROM completed_syncs WHERE token = :t", t=token) != []
+        )
     body, request_headers = signed_delivery(
         account_id=account_id, source_label=source_label, token=token, timestamp=int(time.time()) - age
     )

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from connect import db
+from connect import storage
 from tests.conftest import CONSUMER_SECRET, signed_delivery
 from tests.servers import gunicorn
 
@@ -52,6 +52,8 @@ def test_concurrent_deliveries_with_retries_are_each_recorded_once(tmp_path):
     assert {status for status, _ in answers} == {200}
     assert sum(1 for _, outcome in answers if outcome == "recorded") == len(unique)
     assert sum(1 for _, outcome in answers if outcome == "duplicate") == total - len(unique)
-    rows = list(db.completed_syncs(db.connect(str(database))))
+    opened = storage.open_database(str(database))
+    rows = storage.completed_syncs(opened)
+    opened.close()
     assert sorted(row["token"] for row in rows) == sorted(json.loads(body)["token"] for body, _ in unique)
     assert "Traceback" not in (tmp_path / "gunicorn.log").read_text()

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from flask import Flask
 
-from connect import CallbackReceiver, clients, db
+from connect import CallbackReceiver, clients, storage
 from connect.client import ContextIOError, SourcesClient
 from connect.crypto import Vault
 from tests.dovecot import message
@@ -124,7 +124,7 @@ def test_web_app_and_workers_share_the_database_without_losing_anything(
             dovecot.deliver(user, message(f"Message {number} for {user}"))
 
     with gunicorn(environment, tmp_path / "web.log", workers=2, threads=4) as base_url:
-        connection = db.connect(database)
+        connection = storage.open_database(database)
         keys = clients.create_client(connection, Vault(SECRET_KEY), "concurrency")
         connection.close()
         receiver = CountingReceiver(tmp_path, keys.consumer_secret)

@@ -11,7 +11,7 @@ from flask import Flask, request
 from playwright.sync_api import expect, sync_playwright
 
 from app import create_app
-from connect import clients, db
+from connect import clients, storage
 from connect.client import SourcesClient
 from connect.crypto import Vault
 from connect.sync.worker import Worker
@@ -19,6 +19,7 @@ from tests import browser
 from tests.dovecot import GMAIL_ALL_MAIL, message
 from tests.oauth_provider import ServerThread
 from tests.servers import free_port, gunicorn
+from tests.sql import run_sql
 
 SECRET_KEY = "browser-test-secret-key"
 expect.set_options(timeout=15_000)  # generous for a loaded CI machine; passing tests don't wait for it
@@ -36,12 +37,8 @@ class Site:
 
     def sync_again(self, email: str) -> None:
         """Queue a sync of that mailbox (as POST …/sync would) and run it."""
-        connection = db.connect(self.database)
-        try:
-            [(source_id,)] = connection.execute("SELECT id FROM sources WHERE email = ?", [email]).fetchall()
-            db.queue_sync(connection, source_id, "requested", 0)
-        finally:
-            connection.close()
+        [source] = run_sql(self.database, "SELECT id FROM sources WHERE email = :email", email=email)
+        storage.queue_sync(self.app.extensions[storage.EXTENSION], source["id"], "requested", 0)
         self.sync()
 
     def api(self) -> SourcesClient:
@@ -53,19 +50,14 @@ class Site:
         )
 
     def sources(self) -> list[dict]:
-        connection = db.connect(self.database)
-        try:
-            return list(connection.query("SELECT label, email, status, authentication_type FROM sources"))
-        finally:
-            connection.close()
+        return run_sql(self.database, "SELECT label, email, status, authentication_type FROM sources")
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, dovecot, oauth_provider, test_ca):
     folder = tmp_path_factory.mktemp("site")
     database = str(folder / "connect.sqlite3")
-    db.migrate(database)
-    connection = db.connect(database)
+    connection = storage.open_database(database)
     keys = clients.create_client(connection, Vault(SECRET_KEY), "the site's helper")
     connection.close()
     port = free_port()

@@ -1,30 +1,48 @@
-"""The SQLite file: WAL, migrations applied once even when processes start together."""
+"""The database: its schema under Alembic, upgrades that keep every row, and the health check."""
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 import threading
+from pathlib import Path
 
-from connect import db
+import pytest
+
+from app import create_app
+from connect import storage
+from connect.crypto import Vault
+from tests.conftest import app_config
+
+# Written by the release before Alembic (user_version 4) under SECRET_KEY "released-secret-key":
+# one API client with an OAuth provider, an account with a password source, a recorded
+# callback and a helper user.
+RELEASED = Path(__file__).with_name("data") / "released-user-version-4.sqlite3"
+RELEASED_CLIENT = ("0f7e82309708059ceb924dde", "NtlPn4auCN6S71JPdlIRfCTcUI_nUJUD")
+RELEASED_ACCOUNT = "f728f32c2f5e504d802f1668"
 
 
-def test_migrate_creates_the_schema_in_wal_mode(tmp_path):
+def test_a_new_file_gets_the_whole_schema_in_wal_mode(tmp_path):
     path = str(tmp_path / "nested" / "connect.sqlite3")
 
-    version = db.migrate(path)
+    database = storage.open_database(path)
 
-    database = db.connect(path)
-    assert version == len(db.MIGRATIONS)
-    assert database.execute("PRAGMA user_version").fetchone()[0] == version
-    assert database.journal_mode == "wal"
-    assert "completed_syncs" in database.table_names()
+    assert storage.current(database) == storage.head()
+    database.close()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        tables = {name for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"completed_syncs", "sources", "messages", "workers", "alembic_version"} <= tables
 
 
-def test_migrating_again_changes_nothing(tmp_path):
+def test_opening_again_changes_nothing(tmp_path):
     path = str(tmp_path / "connect.sqlite3")
-    db.migrate(path)
-    schema = db.connect(path).schema
-    assert db.migrate(path) == len(db.MIGRATIONS)
-    assert db.connect(path).schema == schema
+    storage.open_database(path).close()
+    with sqlite3.connect(path) as raw:
+        schema = raw.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
+    storage.open_database(path).close()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall() == schema
 
 
 def test_concurrent_starts_migrate_exactly_once(tmp_path):
@@ -33,7 +51,7 @@ def test_concurrent_starts_migrate_exactly_once(tmp_path):
 
     def start():
         try:
-            db.migrate(path)
+            storage.open_database(path).close()
         except BaseException as error:  # surfaced below
             errors.append(error)
 
@@ -43,13 +61,47 @@ def test_concurrent_starts_migrate_exactly_once(tmp_path):
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    assert db.connect(path).execute("PRAGMA user_version").fetchone()[0] == len(db.MIGRATIONS)
+    database = storage.open_database(path)
+    assert storage.current(database) == storage.head()
+    database.close()
+
+
+def test_a_file_of_the_release_before_alembic_upgrades_with_every_row(tmp_path):
+    path = tmp_path / "connect.sqlite3"
+    shutil.copy(RELEASED, path)
+    app = create_app(app_config(tmp_path, SECRET_KEY="released-secret-key", CONNECT_DATABASE=str(path)))
+
+    with app.app_context():
+        database = storage.get_db()
+        assert storage.current(database) == storage.head()
+        key, secret = RELEASED_CLIENT
+        vault = Vault("released-secret-key")
+        assert vault.decrypt(storage.api_client(database, key)["consumer_secret"]) == secret
+        [provider] = storage.providers(database, key)
+        assert vault.decrypt(provider["provider_consumer_secret"]) == "google-client-secret"
+        [source] = storage.sources_of(database, [RELEASED_ACCOUNT])
+        assert vault.decrypt(source["password"]) == "alice's password"
+        assert storage.account(database, key, RELEASED_ACCOUNT)["first_name"] == "Alice"
+        assert [sync["token"] for sync in storage.completed_syncs(database)] == ["tok-1"]
+        assert storage.helper_account(database, "host-user-1") == RELEASED_ACCOUNT
+        assert storage.pending_syncs(database, [source["id"]])[source["id"]]["reason"] == "initial"
+        # and it takes new rows, in the tables the release did not have
+        storage.heartbeat(database, "worker-1", 1)
+
+
+def test_db_current_and_upgrade_commands(tmp_path):
+    app = create_app(app_config(tmp_path))
+    runner = app.test_cli_runner()
+
+    current = runner.invoke(args=["db", "current", "--json"])
+    upgrade = runner.invoke(args=["db", "upgrade"])
+
+    assert current.exit_code == 0 and f'"current": "{storage.head()}"' in current.output
+    assert upgrade.exit_code == 0 and "(already)" in upgrade.output
 
 
 def test_a_token_is_recorded_once(tmp_path):
-    path = str(tmp_path / "connect.sqlite3")
-    db.migrate(path)
-    database = db.connect(path)
+    database = storage.open_database(str(tmp_path / "connect.sqlite3"))
     sync = {
         "token": "t",
         "account_id": "a",
@@ -60,9 +112,10 @@ def test_a_token_is_recorded_once(tmp_path):
         "webhook_id": None,
     }
 
-    assert db.record_completed_sync(database, sync) is True
-    assert db.record_completed_sync(database, {**sync, "account_id": "other"}) is False
-    assert [row["account_id"] for row in db.completed_syncs(database)] == ["a"]
+    assert storage.record_completed_sync(database, sync) is True
+    assert storage.record_completed_sync(database, {**sync, "account_id": "other"}) is False
+    assert [row["account_id"] for row in storage.completed_syncs(database)] == ["a"]
+    database.close()
 
 
 def test_healthz_answers_ok_while_the_database_is_readable(client):
@@ -80,3 +133,9 @@ def test_healthz_answers_503_when_the_database_is_gone(app, client, tmp_path):
 
     assert answer.status_code == 503
     assert answer.json["status"] == "unavailable"
+
+
+@pytest.mark.parametrize("setting", ["mysql://db/x", "postgresql+psycopg://", "/proc/no/connect.sqlite3"])
+def test_a_database_setting_it_cannot_use_is_named(tmp_path, setting):
+    with pytest.raises(storage.DatabaseError, match="CONNECT_DATABASE"):
+        storage.open_database(setting)

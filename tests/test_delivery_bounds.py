@@ -12,10 +12,11 @@ import time
 
 import pytest
 
-from connect import clients, db
+from connect import clients, storage
 from connect.address_policy import AddressPolicy
 from connect.sync.outbound import InFlight, PostFailed, post
 from tests.mail_world import MailWorld
+from tests.sql import run_sql
 
 
 class TricklingReceiver:
@@ -98,7 +99,7 @@ def test_a_slow_clients_callbacks_do_not_hold_up_another_clients(
 ):
     world = MailWorld.create(tmp_path, dovecot, oauth_provider)
     with world.app.app_context():
-        database = db.get_db()
+        database = storage.get_db()
         other = clients.create_client(database, world.app.extensions["connect.vault"], "another client")
         now = int(time.time())
         for number, (key, url) in enumerate(
@@ -108,22 +109,20 @@ def test_a_slow_clients_callbacks_do_not_hold_up_another_clients(
                 (other.consumer_key, "x"),
             ]
         ):
-            database["callback_events"].insert(
-                {
-                    "webhook_id": f"msg_{number}",
-                    "consumer_key": key,
-                    "account_id": "a",
-                    "source_label": "s",
-                    "url": url,
-                    "timestamp": now,
-                    "token": f"t{number}",
-                    "next_attempt_at": now,
-                    "created": now,
-                }
+            run_sql(
+                database,
+                "INSERT INTO callback_events (webhook_id, consumer_key, account_id, source_label, url, "
+                "timestamp, token, next_attempt_at, created) "
+                "VALUES (:webhook_id, :key, 'a', 's', :url, :now, :token, :now, :now)",
+                webhook_id=f"msg_{number}",
+                key=key,
+                url=url,
+                now=now,
+                token=f"t{number}",
             )
-        first = db.claim_due_callback(database, now, now + 60)
-        second = db.claim_due_callback(database, now, now + 60)
-        third = db.claim_due_callback(database, now, now + 60)
+        first = storage.claim_due_callback(database, now, now + 60)
+        second = storage.claim_due_callback(database, now, now + 60)
+        third = storage.claim_due_callback(database, now, now + 60)
 
     assert first["consumer_key"] == world.consumer_key
     assert second["consumer_key"] == other.consumer_key  # not the slow client's second event

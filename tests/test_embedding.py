@@ -11,6 +11,7 @@ from flask import Flask, session
 from connect import Connect
 from connect.pages import safe_next
 from tests.conftest import app_config
+from tests.sql import run_sql
 
 HOST_TEMPLATES = Path(__file__).parent / "host_templates"
 
@@ -147,7 +148,6 @@ def test_the_google_redirect_uri_is_the_public_https_url_behind_a_proxy(tmp_path
 
 
 def test_a_broken_imap_mailbox_is_reconnected_with_a_new_password(host, api_server, dovecot, mailbox_user):
-    from connect import db
 
     app, keys = host
     user = mailbox_user()
@@ -156,8 +156,11 @@ def test_a_broken_imap_mailbox_is_reconnected_with_a_new_password(host, api_serv
     fields = imap_fields(user, dovecot)
     browser.post("/connect/imap", data={**fields, "csrf_token": csrf_of(browser.get("/connect/imap").text)})
     [mailbox] = browser.get("/connect/status.json").json["mailboxes"]
-    api_database = db.connect(api_server.database)
-    api_database.execute("UPDATE sources SET status = 'INVALID_CREDENTIALS' WHERE email = ?", [user])
+    run_sql(
+        api_server.database,
+        "UPDATE sources SET status = 'INVALID_CREDENTIALS' WHERE email = :user",
+        user=user,
+    )
 
     assert browser.get("/connect/status.json").json["mailboxes"][0]["state"] == "broken"
     answer = browser.get(f"/connect/mailboxes/{mailbox['label']}/reconnect")
@@ -169,8 +172,8 @@ def test_a_broken_imap_mailbox_is_reconnected_with_a_new_password(host, api_serv
         data={**fields, "reconnect": mailbox["label"], "csrf_token": csrf_of(form)},
     )
     assert answer.status_code == 302
-    [row] = api_database.execute("SELECT status FROM sources WHERE email = ?", [user]).fetchall()
-    assert row == ("OK",)
+    [row] = run_sql(api_server.database, "SELECT status FROM sources WHERE email = :user", user=user)
+    assert row == {"status": "OK"}
 
 
 def test_an_unreachable_sources_api_is_a_friendly_503(host, dovecot, mailbox_user):

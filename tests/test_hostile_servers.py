@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from connect import storage
 from connect.sync import engine
 from connect.sync.transport import Limits
 from tests.dovecot import message
@@ -133,21 +134,18 @@ def test_a_non_ascii_password_where_the_server_cannot_take_it_is_invalid_credent
 
 
 def test_a_source_whose_initial_sync_job_ended_without_a_retry_is_queued_again(world, dovecot, mailbox_user):
-    from connect import db
 
     user = mailbox_user()
     dovecot.deliver(user, message("Eventually"))
     account_id = world.add_account()
     label = world.add_source(account_id, user)
-    with world.app.app_context():  # the job ended as if the database had failed mid-sync
-        db.get_db().execute(
-            "UPDATE sync_jobs SET state = 'failed', error = 'OperationalError: disk I/O error'"
-        )
-        db.get_db().execute("UPDATE sources SET last_sync_start = created")
+    # the job ended as if the database had failed mid-sync
+    world.query("UPDATE sync_jobs SET state = 'failed', error = 'OperationalError: disk I/O error'")
+    world.query("UPDATE sources SET last_sync_start = created")
     created = world.source(account_id, label)["created"]
 
     assert world.sync(now=created + 60)["scheduled"] == 0  # give the failed run a moment
-    world.sync(now=created + db.STALLED_INITIAL_SYNC)
+    world.sync(now=created + storage.STALLED_INITIAL_SYNC)
 
     source = world.source(account_id, label)
     assert source["initial_import_finished"] == 1 and source["status"] == "OK"

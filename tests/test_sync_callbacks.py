@@ -8,7 +8,7 @@ import time
 import pytest
 from flask import Flask, redirect
 
-from connect import db
+from connect import storage
 from connect.address_policy import AddressPolicy
 from connect.sync.delivery import RETRY_FOR, CallbackSender, DeliverySettings
 from tests.dovecot import message
@@ -144,7 +144,7 @@ def test_private_callback_addresses_are_refused_at_delivery_in_production(
     [event] = events(world)
     with world.app.app_context():
         strict = DeliverySettings(policy=AddressPolicy(allow_private=False))
-        CallbackSender(db.get_db(), world.app.extensions["connect.vault"], strict).deliver_due(
+        CallbackSender(storage.get_db(), world.app.extensions["connect.vault"], strict).deliver_due(
             now=event["next_attempt_at"]
         )
     [event] = events(world)
@@ -164,28 +164,28 @@ def test_two_workers_never_claim_the_same_source(world, mailbox_user):
     account_id = world.add_account()
     world.add_source(account_id, mailbox_user())
     with world.app.app_context():
-        database = db.get_db()
+        database = storage.get_db()
         now = int(time.time())
         alive_since = now - 60
-        db.heartbeat(database, "worker-a", now)
-        first = db.claim_sync_job(database, "worker-a", now, now + 300, alive_since)
-        db.queue_sync(database, first["source_id"], "requested", now)  # queued behind the running one
-        assert db.claim_sync_job(database, "worker-b", now, now + 300, alive_since) is None
-        db.heartbeat(database, "worker-a", now + 301)  # still alive, but its lease ran out
-        taken_over = db.claim_sync_job(database, "worker-b", now + 301, now + 601, now + 301 - 60)
+        storage.heartbeat(database, "worker-a", now)
+        first = storage.claim_sync_job(database, "worker-a", now, now + 300, alive_since)
+        storage.queue_sync(database, first["source_id"], "requested", now)  # queued behind the running one
+        assert storage.claim_sync_job(database, "worker-b", now, now + 300, alive_since) is None
+        storage.heartbeat(database, "worker-a", now + 301)  # still alive, but its lease ran out
+        taken_over = storage.claim_sync_job(database, "worker-b", now + 301, now + 601, now + 301 - 60)
         assert taken_over["id"] == first["id"] and taken_over["lease_owner"] == "worker-b"
-        assert db.renew_sync_lease(database, first["id"], "worker-a", now + 900) is False
+        assert storage.renew_sync_lease(database, first["id"], "worker-a", now + 900) is False
 
 
 def test_a_job_whose_worker_stopped_beating_is_taken_over_before_its_lease_ends(world, mailbox_user):
     account_id = world.add_account()
     world.add_source(account_id, mailbox_user())
     with world.app.app_context():
-        database = db.get_db()
+        database = storage.get_db()
         now = int(time.time())
-        db.heartbeat(database, "worker-a", now)
-        first = db.claim_sync_job(database, "worker-a", now, now + 300, now - 60)
-        assert db.claim_sync_job(database, "worker-b", now + 30, now + 330, now + 30 - 60) is None
+        storage.heartbeat(database, "worker-a", now)
+        first = storage.claim_sync_job(database, "worker-a", now, now + 300, now - 60)
+        assert storage.claim_sync_job(database, "worker-b", now + 30, now + 330, now + 30 - 60) is None
         # worker-a was killed: no heartbeat for over a minute, though its lease runs for minutes more
-        taken_over = db.claim_sync_job(database, "worker-b", now + 61, now + 361, now + 61 - 60)
+        taken_over = storage.claim_sync_job(database, "worker-b", now + 61, now + 361, now + 61 - 60)
         assert taken_over["id"] == first["id"] and taken_over["lease_owner"] == "worker-b"

@@ -13,7 +13,7 @@ from flask import Flask, Response, jsonify, request
 from flask.cli import AppGroup
 from werkzeug.exceptions import HTTPException
 
-from .. import assets, clients, db, hosted
+from .. import assets, clients, hosted, storage
 from ..address_policy import AddressPolicy
 from ..config import DEVELOPMENT
 from ..crypto import UnreadableSecret, Vault
@@ -39,7 +39,7 @@ class SourcesAPI:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
-        db.init_app(app)
+        storage.init_app(app)
         assets.init_app(app)
         vault = Vault(app.config["SECRET_KEY"], app.config.get("SECRET_KEY_FALLBACKS") or ())
         app.extensions["connect.vault"] = vault
@@ -68,11 +68,7 @@ class SourcesAPI:
 
 
 def _configure_development_client(app: Flask, vault: Vault) -> None:
-    database = db.connect(app.config["CONNECT_DATABASE"])
-    try:
-        client = clients.development_client(database, vault, DEVELOPMENT_CLIENT_NAME)
-    finally:
-        database.close()
+    client = clients.development_client(app.extensions[storage.EXTENSION], vault, DEVELOPMENT_CLIENT_NAME)
     app.config["CONTEXTIO_CONSUMER_KEY"] = client.consumer_key
     app.config["CONTEXTIO_CONSUMER_SECRET"] = client.consumer_secret
 
@@ -102,7 +98,7 @@ def create_key(name: str, as_json: bool) -> None:
     """Create an API client; its secret is shown this once."""
     from flask import current_app
 
-    client = clients.create_client(db.get_db(), current_app.extensions["connect.vault"], name)
+    client = clients.create_client(storage.get_db(), current_app.extensions["connect.vault"], name)
     if as_json:
         click.echo(
             json.dumps(
@@ -123,7 +119,7 @@ def create_key(name: str, as_json: bool) -> None:
 @keys_cli.command("list")
 def list_keys() -> None:
     """List API clients (without their secrets)."""
-    for row in db.api_clients(db.get_db()):
+    for row in storage.api_clients_list(storage.get_db()):
         click.echo(f"{row['consumer_key']}  {row['name']}")
 
 
@@ -137,7 +133,7 @@ def reencrypt() -> None:
 
     vault: Vault = current_app.extensions["connect.vault"]
     try:
-        changed = db.replace_encrypted(db.get_db(), vault.reencrypt)
+        changed = storage.replace_encrypted(storage.get_db(), vault.reencrypt)
     except UnreadableSecret as error:
         raise click.ClickException(f"{error}; nothing was changed") from None
     click.echo(f"Re-encrypted {changed} stored credential(s) under the current SECRET_KEY.")

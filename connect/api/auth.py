@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from oauthlib.oauth1 import RequestValidator, SignatureOnlyEndpoint
-from sqlite_utils import Database
 
-from .. import clients, db
+from .. import clients, storage
 from ..crypto import Vault
 from ..errors import Unauthorized
+from ..storage import Database
 
 TIMESTAMP_TOLERANCE = 300
 _TOKEN_CHARACTERS = set(string.ascii_letters + string.digits + "-._~+/=")
@@ -52,7 +52,7 @@ class _Validator(RequestValidator):
         return self._secret(client_key) or "unknown-client-secret"
 
     def validate_timestamp_and_nonce(self, client_key, timestamp, nonce, request, **_tokens) -> bool:
-        self.nonce_reused = db.nonce_used(self.database, client_key, nonce)
+        self.nonce_reused = storage.nonce_used(self.database, client_key, nonce)
         return not self.nonce_reused
 
     def _secret(self, client_key: str) -> str | None:
@@ -73,7 +73,7 @@ def authenticate(
         raise Unauthorized("the OAuth Authorization header is malformed") from None
     if not valid:
         raise Unauthorized(_reason(validator, request))
-    if not db.use_nonce(
+    if not storage.use_nonce(
         database,
         request.client_key,
         request.nonce,

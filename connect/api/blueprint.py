@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from .. import db
+from .. import storage
 from ..crypto import Vault
 from ..errors import ConnectError
 from ..parameters import Parameters
@@ -76,7 +76,7 @@ def authenticate() -> None:
     request.max_content_length = MAX_REQUEST_BYTES
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
-    database = db.get_db()
+    database = storage.get_db()
     consumer_key = auth.authenticate(
         database,
         vault(),

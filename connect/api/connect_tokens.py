@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify, url_for
 
-from .. import accounts, connect_tokens, db, sources
+from .. import accounts, connect_tokens, sources, storage
 from .blueprint import api_root, parameters, route, success, tenant
 from .shapes import account_shape, token_shape
 
@@ -20,7 +20,7 @@ def _collection_url(account_id: str | None, label: str | None) -> str:
 def _shape(token: dict, collection_url: str) -> dict:
     account = None
     if token["used"] and token["account_id"]:
-        row = db.account(tenant().database, tenant().consumer_key, token["account_id"])
+        row = storage.account(tenant().database, tenant().consumer_key, token["account_id"])
         if row is not None:
             account = account_shape(row, accounts.account_sources(tenant(), row["id"]), api_root())
     return token_shape(

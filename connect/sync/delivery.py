@@ -14,12 +14,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlite_utils import Database
-
-from .. import clients, db
+from .. import clients, storage
 from ..address_policy import AddressPolicy
 from ..crypto import Vault
 from ..errors import InvalidParameter
+from ..storage import Database
 from ..webhooks import sign_callback
 from .outbound import InFlight, PostFailed, post
 
@@ -65,7 +64,7 @@ class CallbackSender:
         attempted = 0
         while attempted < limit and not self.in_flight.closed:
             moment = int(time.time()) if now is None else now
-            event = db.claim_due_callback(self.database, moment, moment + LEASE)
+            event = storage.claim_due_callback(self.database, moment, moment + LEASE)
             if event is None:
                 break
             self.attempt(event, moment)
@@ -82,10 +81,10 @@ class CallbackSender:
             status, error = self._post(event, secret, now)
         latency = int((time.perf_counter() - started) * 1000)
         if status is None and self.in_flight.closed:  # broken off by a stopping worker
-            db.release_callback(self.database, event["id"])
+            storage.release_callback(self.database, event["id"])
             return "pending"
         outcome = self._outcome(event, status, error, now)
-        db.record_callback_attempt(
+        storage.record_callback_attempt(
             self.database,
             event["id"],
             {"attempted_at": now, "status": status, "latency_ms": latency, "error": error},

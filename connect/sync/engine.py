@@ -22,11 +22,12 @@ from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, ProtocolError
-from sqlite_utils import Database
 
-from .. import db
+from .. import storage
 from ..crypto import Vault
+from ..ids import time_ordered_id
 from ..sources import PAUSED, SourceStatus
+from ..storage import Database
 from . import parse
 from .imap import SyncFailure, close_quietly, server_text
 from .login import Connection, log_in
@@ -76,12 +77,12 @@ class SyncEngine:
 
     def sync(self, source_id: int, keep_going: Callable[[], bool] = lambda: True) -> str:
         """Run one sync of the source; the outcome in a word (for logs and tests)."""
-        source = db.sync_context(self.database, source_id)
+        source = storage.sync_context(self.database, source_id)
         if source is None:
             return "gone"
         if source["status"] in PAUSED:
             return "paused"
-        db.record_sync_start(self.database, source_id, int(time.time()))
+        storage.record_sync_start(self.database, source_id, int(time.time()))
         try:
             self._sync_source(source, keep_going)
         except Interrupted:
@@ -95,7 +96,7 @@ class SyncEngine:
             self._record_failure(source, _failure_from(error, source))
             return "failed"
         now = int(time.time())
-        first = db.record_sync_success(
+        first = storage.record_sync_success(
             self.database, source_id, now, f"Synced at {_iso(now)}", _callback(source, now)
         )
         logger.info(
@@ -115,7 +116,7 @@ class SyncEngine:
     def _record_failure(self, source: dict[str, Any], failure: SyncFailure) -> None:
         """Set the status the failure earned, then retry later, or stop retrying."""
         now = int(time.time())
-        failures = db.record_sync_failure(
+        failures = storage.record_sync_failure(
             self.database, source["id"], failure.status.value, failure.reason, now
         )
         logger.warning(
@@ -128,7 +129,7 @@ class SyncEngine:
         if failure.status == SourceStatus.INVALID_CREDENTIALS:
             return  # the same credentials again would only risk locking the mailbox: wait for new ones
         if failures >= self.settings.max_failures:
-            db.update_source(
+            storage.update_source(
                 self.database,
                 source["id"],
                 {
@@ -139,7 +140,7 @@ class SyncEngine:
             )
             return
         delay = min(self.settings.retry_base * 4 ** (failures - 1), PERIOD_SECONDS[source["sync_period"]])
-        db.queue_retry(self.database, source["id"], now + delay, now)
+        storage.queue_retry(self.database, source["id"], now + delay, now)
 
     # --- folders ------------------------------------------------------------------------
 
@@ -171,14 +172,14 @@ class SyncEngine:
         items = FETCH_ITEMS + (GMAIL_ITEMS if b"X-GM-EXT-1" in capabilities else [])
 
         names = {name for _, _, name in listed}
-        for folder in db.folders_of(self.database, source["id"]):
+        for folder in storage.folders_of(self.database, source["id"]):
             if folder["name"] not in names:
-                db.delete_folder(self.database, folder["id"])
-        db.forget_orphan_messages(self.database, source["account_id"])
+                storage.delete_folder(self.database, folder["id"])
+        storage.forget_orphan_messages(self.database, source["account_id"])
 
         for flags, delimiter, name in listed:
             attributes = json.dumps([flag.decode() for flag in flags])
-            folder = db.save_folder(
+            folder = storage.save_folder(
                 self.database, source["id"], name, (delimiter or b"").decode(), attributes
             )
             FolderSync(self, client, source, folder, condstore, items, keep_going).run()
@@ -224,7 +225,7 @@ class FolderSync:
                 folder["name"],
                 self.source["label"],
             )
-            db.reset_folder(self.database, self.source["account_id"], folder["id"], uidvalidity)
+            storage.reset_folder(self.database, self.source["account_id"], folder["id"], uidvalidity)
             folder = {**folder, "uidvalidity": uidvalidity, "uidnext": 1, "highestmodseq": 0, "synced_uid": 0}
         unchanged = (
             folder["uidvalidity"] == uidvalidity
@@ -241,7 +242,7 @@ class FolderSync:
         if previously_synced:
             self._refresh_flags(folder, previously_synced, modseq)
             self._forget_expunged(folder["id"], previously_synced)
-        db.update_folder(
+        storage.update_folder(
             self.database,
             folder["id"],
             {
@@ -273,7 +274,7 @@ class FolderSync:
             records = [
                 _record(uid, data, now) for uid, data in sorted(fetched.items()) if b"ENVELOPE" in data
             ]
-            db.index_batch(
+            storage.index_batch(
                 self.database,
                 self.source["account_id"],
                 folder_id,
@@ -299,13 +300,15 @@ class FolderSync:
     def _store_flags(self, folder_id: int, uids: list[int]) -> None:
         if uids:
             fetched = self.client.fetch(uids, ["FLAGS"])
-            db.update_flags(self.database, folder_id, {uid: _flags(data) for uid, data in fetched.items()})
+            storage.update_flags(
+                self.database, folder_id, {uid: _flags(data) for uid, data in fetched.items()}
+            )
 
     def _forget_expunged(self, folder_id: int, known_up_to: int) -> None:
         for low, high in self._windows(1, known_up_to):
-            gone = db.folder_uids(self.database, folder_id, low, high) - set(self._uids(low, high))
+            gone = storage.folder_uids(self.database, folder_id, low, high) - set(self._uids(low, high))
             if gone:
-                db.forget_locations(self.database, self.source["account_id"], folder_id, gone)
+                storage.forget_locations(self.database, self.source["account_id"], folder_id, gone)
 
 
 def _failure_from(error: Exception, source: dict[str, Any]) -> SyncFailure:
@@ -345,7 +348,7 @@ def _record(uid: int, data: dict[bytes, Any], now: int) -> dict[str, Any]:
     headers = parse.threading_headers(header_bytes)
     size = int(data.get(b"RFC822.SIZE") or 0)
     email_message_id = headers["message_id"] or (parse.text(envelope.message_id) or None)
-    message_id = secrets.token_hex(12)
+    message_id = time_ordered_id()
     received = _epoch(data.get(b"INTERNALDATE"))
     files = []
     for file in parse.attachments(data.get(b"BODYSTRUCTURE")):

@@ -13,11 +13,11 @@ import ssl
 from typing import Any
 
 from imapclient.exceptions import IMAPClientError
-from sqlite_utils import Database
 
-from .. import db
+from .. import storage
 from ..crypto import Vault
 from ..errors import ConnectError, NotFound
+from ..storage import Database
 from .imap import SyncFailure, close_quietly, server_text
 from .login import Connection, log_in
 from .oauth_tokens import AccessTokens
@@ -53,7 +53,7 @@ class LiveMail:
     def _fetch(self, locations: list[dict[str, Any]], item: str, key: bytes) -> bytes:
         failures = []
         for location in locations:  # any copy will do: try each source until one answers
-            source = db.sync_context(self.database, location["source_id"])
+            source = storage.sync_context(self.database, location["source_id"])
             if source is None:
                 continue
             try:

@@ -24,7 +24,7 @@ class Connection:
 
 
 def log_in(source: dict[str, Any], vault: Vault, tokens: AccessTokens, connection: Connection) -> IMAPClient:
-    """A session for a source row from ``db.sync_context``; SyncFailure says why not."""
+    """A session for a source row from ``storage.sync_context``; SyncFailure says why not."""
     mailbox = Mailbox(source["server"], source["port"], bool(source["use_ssl"]), source["username"])
     try:
         if source["authentication_type"] == "password":

@@ -1,6 +1,6 @@
 """The job queue the worker draws sync jobs from.
 
-``JobQueue`` is the seam: the SQLite implementation serves one machine, and a deployment that
+``JobQueue`` is the seam: the database implementation serves the embedded default, and a deployment that
 outgrows it implements the same six methods on another queue (RQ or Celery on Redis) without
 touching the engine or the worker.
 """
@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlite_utils import Database
-
-from .. import db
+from .. import storage
+from ..storage import Database
 
 
 @dataclass(frozen=True)
@@ -47,26 +46,26 @@ class JobQueue(Protocol):
 DEAD_AFTER = 60
 
 
-class SqliteJobQueue:
+class DatabaseJobQueue:
     def __init__(self, database: Database, dead_after: int = DEAD_AFTER) -> None:
         self.database = database
         self.dead_after = dead_after
 
     def schedule_due(self, now: int) -> int:
-        return db.queue_due_syncs(self.database, now)
+        return storage.queue_due_syncs(self.database, now)
 
     def claim(self, owner: str, now: int, lease_seconds: int) -> Job | None:
-        row = db.claim_sync_job(self.database, owner, now, now + lease_seconds, now - self.dead_after)
+        row = storage.claim_sync_job(self.database, owner, now, now + lease_seconds, now - self.dead_after)
         return None if row is None else Job(row["id"], row["source_id"], row["reason"], row["attempts"])
 
     def heartbeat(self, owner: str, now: int) -> None:
-        db.heartbeat(self.database, owner, now)
+        storage.heartbeat(self.database, owner, now)
 
     def renew(self, job: Job, owner: str, now: int, lease_seconds: int) -> bool:
-        return db.renew_sync_lease(self.database, job.id, owner, now + lease_seconds)
+        return storage.renew_sync_lease(self.database, job.id, owner, now + lease_seconds)
 
     def complete(self, job: Job, owner: str, now: int, error: str | None = None) -> None:
-        db.finish_sync_job(self.database, job.id, owner, now, error)
+        storage.finish_sync_job(self.database, job.id, owner, now, error)
 
     def release(self, job: Job, owner: str, now: int) -> None:
-        db.release_sync_job(self.database, job.id, owner, now)
+        storage.release_sync_job(self.database, job.id, owner, now)

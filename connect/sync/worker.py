@@ -21,12 +21,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from .. import db
+from .. import storage
+from ..storage import Database
 from .delivery import CallbackSender, DeliverySettings
 from .engine import Interrupted, SyncEngine, SyncSettings
 from .login import Connection
 from .outbound import InFlight
-from .queue import DEAD_AFTER, Job, JobQueue, SqliteJobQueue
+from .queue import DEAD_AFTER, DatabaseJobQueue, Job, JobQueue
 from .transport import ActiveConnections, Limits
 
 logger = logging.getLogger("connect.worker")
@@ -49,7 +50,7 @@ class Worker:
         dead_after: int = DEAD_AFTER,
     ) -> None:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-        self.database_path = app.config["CONNECT_DATABASE"]
+        self.database: Database = app.extensions[storage.EXTENSION]
         self.vault = app.extensions["connect.vault"]
         self.poll_seconds = poll_seconds
         self.dead_after = dead_after
@@ -76,17 +77,13 @@ class Worker:
 
     def run_pending(self, now: int | None = None) -> dict[str, int]:
         """One pass in this thread: queue due syncs, run every due job, deliver due callbacks."""
-        database = db.connect(self.database_path)
-        try:
-            queue = SqliteJobQueue(database, self.dead_after)
-            moment = int(time.time()) if now is None else now
-            queue.heartbeat(self.name, int(time.time()))
-            scheduled = queue.schedule_due(moment)
-            ran = self._run_jobs(queue, self._engine(database), now)
-            delivered = self._sender(database).deliver_due(now)
-            return {"scheduled": scheduled, "jobs": ran, "callbacks": delivered}
-        finally:
-            database.close()
+        queue = DatabaseJobQueue(self.database, self.dead_after)
+        moment = int(time.time()) if now is None else now
+        queue.heartbeat(self.name, int(time.time()))
+        scheduled = queue.schedule_due(moment)
+        ran = self._run_jobs(queue, self._engine(), now)
+        delivered = self._sender().deliver_due(now)
+        return {"scheduled": scheduled, "jobs": ran, "callbacks": delivered}
 
     def run(self) -> None:
         """Until stopped: syncs in one thread, callbacks in a few others (a slow receiver holds
@@ -105,48 +102,40 @@ class Worker:
             thread.join()
         logger.info("worker %s stopped", self.name)
 
-    def _engine(self, database) -> SyncEngine:
-        return SyncEngine(database, self.vault, self.tokens, self.sync_settings, self.connections)
+    def _engine(self) -> SyncEngine:
+        return SyncEngine(self.database, self.vault, self.tokens, self.sync_settings, self.connections)
 
-    def _sender(self, database) -> CallbackSender:
-        return CallbackSender(database, self.vault, self.delivery_settings, self.in_flight)
+    def _sender(self) -> CallbackSender:
+        return CallbackSender(self.database, self.vault, self.delivery_settings, self.in_flight)
 
     def _loop(self, one_pass) -> None:
-        database = db.connect(self.database_path)
-        try:
-            while not self.stopping.is_set():
-                try:
-                    busy = one_pass(database)
-                except Exception:
-                    logger.exception("worker pass failed; trying again shortly")
-                    busy = False
-                if not busy:
-                    self.stopping.wait(self.poll_seconds)
-        finally:
-            database.close()
+        while not self.stopping.is_set():
+            try:
+                busy = one_pass()
+            except Exception:
+                logger.exception("worker pass failed; trying again shortly")
+                busy = False
+            if not busy:
+                self.stopping.wait(self.poll_seconds)
 
     def _heartbeat_loop(self) -> None:
-        database = db.connect(self.database_path)
-        try:
-            while not self.stopping.is_set():
-                try:
-                    now = int(time.time())
-                    db.heartbeat(database, self.name, now)
-                    db.forget_dead_workers(database, now - 24 * 3600)
-                except Exception:
-                    logger.exception("worker %s could not record its heartbeat", self.name)
-                self.stopping.wait(HEARTBEAT_SECONDS)
-            db.forget_worker(database, self.name)
-        finally:
-            database.close()
+        while not self.stopping.is_set():
+            try:
+                now = int(time.time())
+                storage.heartbeat(self.database, self.name, now)
+                storage.forget_dead_workers(self.database, now - 24 * 3600)
+            except Exception:
+                logger.exception("worker %s could not record its heartbeat", self.name)
+            self.stopping.wait(HEARTBEAT_SECONDS)
+        storage.forget_worker(self.database, self.name)
 
-    def _sync_pass(self, database) -> bool:
-        queue = SqliteJobQueue(database, self.dead_after)
+    def _sync_pass(self) -> bool:
+        queue = DatabaseJobQueue(self.database, self.dead_after)
         queue.schedule_due(int(time.time()))
-        return self._run_jobs(queue, self._engine(database), None) > 0
+        return self._run_jobs(queue, self._engine(), None) > 0
 
-    def _delivery_pass(self, database) -> bool:
-        return self._sender(database).deliver_due() > 0
+    def _delivery_pass(self) -> bool:
+        return self._sender().deliver_due() > 0
 
     def _run_jobs(self, queue: JobQueue, engine: SyncEngine, now: int | None) -> int:
         ran = 0
@@ -191,6 +180,7 @@ class Worker:
 @with_appcontext
 def worker_command(poll: float) -> None:
     """Run the sync worker in the foreground (stops cleanly on SIGTERM / SIGINT)."""
+    storage.get_db()  # on an outdated schema: stop now, naming the upgrade command
     worker = Worker(current_app._get_current_object(), poll_seconds=poll)
 
     def stop(signum, _frame) -> None:
@@ -211,10 +201,10 @@ callbacks_cli = AppGroup("callbacks", help="Initial-sync callbacks sent to API c
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, each event with its attempts.")
 def list_callbacks(as_json: bool) -> None:
     """Every callback event with its delivery attempts."""
-    database = db.get_db()
+    database = storage.get_db()
     events = [
-        {**event, "attempt_log": db.callback_attempts(database, event["id"])}
-        for event in db.callback_events(database)
+        {**event, "attempt_log": storage.callback_attempts_of(database, event["id"])}
+        for event in storage.callback_events_list(database)
     ]
     if as_json:
         click.echo(json.dumps(events, indent=2))
@@ -238,10 +228,10 @@ def list_callbacks(as_json: bool) -> None:
 @click.argument("event_id", type=int)
 def resend_callback(event_id: int) -> None:
     """Send a delivered or failed callback again (the worker picks it up)."""
-    database = db.get_db()
-    if db.callback_event(database, event_id) is None:
+    database = storage.get_db()
+    if storage.callback_event(database, event_id) is None:
         raise click.ClickException(f"no callback #{event_id}")
-    if not db.resend_callback(database, event_id, int(time.time())):
+    if not storage.resend_callback(database, event_id, int(time.time())):
         raise click.ClickException(f"callback #{event_id} is already waiting to be sent")
     click.echo(f"Callback #{event_id} queued to be sent again.")
 

@@ -1,0 +1,89 @@
+"""API clients of the sources API, the nonces their signed requests used, and the rewrite of
+every encrypted column when ``SECRET_KEY`` rotates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+
+from .database import Database
+from .dialect import insert_ignoring_conflicts
+from .schema import api_clients, oauth_nonces, oauth_providers, sources
+
+
+def insert_api_client(database: Database, client: dict[str, Any]) -> None:
+    database.write(api_clients.insert().values(**client))
+
+
+def api_client(database: Database, consumer_key: str) -> dict[str, Any] | None:
+    return database.first(select(api_clients).where(api_clients.c.consumer_key == consumer_key))
+
+
+def api_client_named(database: Database, name: str) -> dict[str, Any] | None:
+    return database.first(
+        select(api_clients).where(api_clients.c.name == name).order_by(api_clients.c.created).limit(1)
+    )
+
+
+def api_clients_list(database: Database) -> list[dict[str, Any]]:
+    return database.rows(select(api_clients).order_by(api_clients.c.created, api_clients.c.consumer_key))
+
+
+def api_client_name(database: Database, consumer_key: str) -> str:
+    name = database.scalar(select(api_clients.c.name).where(api_clients.c.consumer_key == consumer_key))
+    return name or "this app"
+
+
+def use_nonce(database: Database, consumer_key: str, nonce: str, timestamp: int, forget_before: int) -> bool:
+    """Record a nonce; False when it was already used. Forgets nonces older than the window."""
+    with database.transaction() as connection:
+        connection.execute(delete(oauth_nonces).where(oauth_nonces.c.timestamp < forget_before))
+        statement = insert_ignoring_conflicts(database, oauth_nonces).values(
+            consumer_key=consumer_key, nonce=nonce, timestamp=timestamp
+        )
+        return connection.execute(statement).rowcount == 1
+
+
+def nonce_used(database: Database, consumer_key: str, nonce: str) -> bool:
+    return (
+        database.scalar(
+            select(func.count())
+            .select_from(oauth_nonces)
+            .where(oauth_nonces.c.consumer_key == consumer_key, oauth_nonces.c.nonce == nonce)
+        )
+        > 0
+    )
+
+
+_ENCRYPTED = (
+    (api_clients, (api_clients.c.consumer_key,), ("consumer_secret",)),
+    (
+        oauth_providers,
+        (oauth_providers.c.consumer_key, oauth_providers.c.provider_consumer_key),
+        ("provider_consumer_secret",),
+    ),
+    (
+        sources,
+        (sources.c.id,),
+        ("password", "provider_token", "provider_token_secret", "provider_refresh_token"),
+    ),
+)
+
+
+def replace_encrypted(database: Database, transform: Callable[[bytes], bytes]) -> int:
+    """Rewrite every encrypted column through ``transform``; how many values changed.
+
+    One transaction: a key rotation either re-encrypts everything or nothing."""
+    changed = 0
+    with database.transaction() as connection:
+        for table, keys, names in _ENCRYPTED:
+            columns = [table.c[name] for name in names]
+            for row in connection.execute(select(*keys, *columns)).mappings().all():
+                updates = {name: transform(row[name]) for name in names if row[name] is not None}
+                if updates:
+                    where = [key == row[key.name] for key in keys]
+                    connection.execute(update(table).where(*where).values(**updates))
+                    changed += len(updates)
+    return changed

@@ -1,0 +1,191 @@
+"""One database, SQLite or PostgreSQL, behind one small object.
+
+``CONNECT_DATABASE`` is a file path (SQLite, the embedded default) or a database URL. The
+differences that matter for correctness live here:
+
+- SQLite allows one writer at a time. A deferred transaction that reads before it writes can't
+  wait for the lock (SQLite fails it at once with "database is locked" when another process
+  committed in between), so write transactions begin ``BEGIN IMMEDIATE`` and queue for the
+  lock up front; reads stay deferred and never block a writer (WAL).
+- PostgreSQL runs writers side by side; the storage modules take row locks where two workers
+  could race (``FOR UPDATE SKIP LOCKED``).
+
+Storage functions run inside the caller's transaction when there is one (the domain groups
+several writes with ``with transaction(database):``), else in one of their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import re2
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.sql import Executable
+
+# Seconds a SQLite writer waits for another process's transaction before giving up.
+BUSY_TIMEOUT = 30
+_WRITE = "connect_write"
+
+
+class DatabaseError(Exception):
+    """The database can't be opened or used as configured; the message says why."""
+
+
+def database_url(setting: str) -> str:
+    """A SQLAlchemy URL for ``CONNECT_DATABASE``: a URL as given, a file path as SQLite."""
+    if "://" in setting:
+        try:
+            url = make_url(setting)
+        except ArgumentError:
+            raise DatabaseError(f"CONNECT_DATABASE is not a database URL: {setting!r}") from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise DatabaseError("CONNECT_DATABASE must be a SQLite file or a postgresql+psycopg:// URL")
+        if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
+            url = url.set(drivername="postgresql+psycopg")
+        return url.render_as_string(hide_password=False)
+    return f"sqlite:///{os.path.abspath(setting)}"
+
+
+@functools.lru_cache(maxsize=256)
+def compile_regex(pattern: str) -> re2._Regexp:
+    """A case-insensitive RE2 pattern (linear-time matching); ``re2.error`` when RE2 can't take it."""
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    options.max_mem = 8 << 20  # a pattern needing more memory than this is refused, not run
+    return re2.compile(pattern, options)
+
+
+def _regexp(pattern: str, value: str | None) -> bool:
+    return value is not None and compile_regex(pattern).search(value) is not None
+
+
+def _sqlite_engine(url: str) -> Engine:
+    path = make_url(url).database
+    if path and path != ":memory:":
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"timeout": BUSY_TIMEOUT, "check_same_thread": False},
+        pool_size=8,
+        max_overflow=56,
+        pool_timeout=BUSY_TIMEOUT,
+    )
+
+    @event.listens_for(engine, "connect")
+    def configure(connection, _record) -> None:
+        connection.isolation_level = None  # transactions are begun below, explicitly
+        connection.create_function("regexp", 2, _regexp, deterministic=True)
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def begin(connection: Connection) -> None:
+        writing = connection.get_execution_options().get(_WRITE)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+    return engine
+
+
+def _postgresql_engine(url: str) -> Engine:
+    return create_engine(url, pool_size=8, max_overflow=56, pool_pre_ping=True)
+
+
+class Database:
+    """The engine, and the transaction this thread is in, if any."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.dialect = make_url(url).get_backend_name()
+        self.engine = _sqlite_engine(url) if self.dialect == "sqlite" else _postgresql_engine(url)
+        self._local = threading.local()
+
+    @property
+    def safe_url(self) -> str:
+        """The URL without its password, for messages and logs."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """Writes that commit together (joined by nested uses in the same thread)."""
+        current = getattr(self._local, "connection", None)
+        if current is not None:
+            yield current
+            return
+        with self.engine.connect().execution_options(**{_WRITE: True}) as connection:
+            with connection.begin():
+                self._local.connection = connection
+                try:
+                    yield connection
+                finally:
+                    self._local.connection = None
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        current = getattr(self._local, "connection", None)
+        if current is not None:
+            yield current
+            return
+        with self.engine.connect() as connection:
+            yield connection
+
+    def rows(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        with self.reading() as connection:
+            return [dict(row._mapping) for row in connection.execute(statement, parameters or {})]
+
+    def first(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        with self.reading() as connection:
+            row = connection.execute(statement, parameters or {}).first()
+        return None if row is None else dict(row._mapping)
+
+    def scalar(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Any:
+        with self.reading() as connection:
+            return connection.execute(statement, parameters or {}).scalar()
+
+    def write(self, statement: Executable, parameters: Any = None) -> CursorResult:
+        with self.transaction() as connection:
+            return connection.execute(statement, parameters) if parameters else connection.execute(statement)
+
+    def write_returning(self, statement: Executable) -> dict[str, Any] | None:
+        with self.transaction() as connection:
+            row = connection.execute(statement).first()
+        return None if row is None else dict(row._mapping)
+
+    def is_reachable(self) -> bool:
+        """Whether a query answers now (a pooled connection would outlive a deleted file)."""
+        path = make_url(self.url).database if self.is_sqlite else None
+        if path and path != ":memory:" and not os.path.isfile(path):
+            return False
+        try:
+            with self.engine.connect() as connection:
+                return connection.exec_driver_sql("SELECT 1").scalar() == 1
+        except SQLAlchemyError:
+            return False
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+@contextlib.contextmanager
+def transaction(database: Database) -> Iterator[Database]:
+    """Group writes: the storage functions called inside commit together, or not at all."""
+    with database.transaction():
+        yield database

@@ -1,0 +1,82 @@
+"""Outbound callbacks: each event, its delivery attempts, and the lease that keeps two senders
+off one event — and off two events of the same API client at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, text, update
+
+from .database import Database
+from .schema import callback_attempts, callback_events
+
+_CLAIM = """
+UPDATE callback_events SET lease_expires = :until
+WHERE id = (
+    SELECT e.id FROM callback_events e
+    WHERE e.state = 'pending' AND e.next_attempt_at <= :now AND e.lease_expires < :now
+      AND NOT EXISTS (
+        SELECT 1 FROM callback_events busy
+        WHERE busy.consumer_key = e.consumer_key AND busy.state = 'pending'
+          AND busy.lease_expires >= :now)
+    ORDER BY e.next_attempt_at, e.id LIMIT 1 {lock})
+RETURNING *
+"""
+_CLAIM_SQLITE = text(_CLAIM.format(lock=""))
+_CLAIM_POSTGRESQL = text(_CLAIM.format(lock="FOR UPDATE SKIP LOCKED"))
+# PostgreSQL: two senders claiming at once must not both pass "no event of this client is in
+# flight"; an advisory lock per client, held to the end of the claim, orders them.
+_LOCK_CLIENTS = text("SELECT pg_advisory_xact_lock(hashtext('connect-callback-claims'))")
+
+
+def claim_due_callback(database: Database, now: int, lease_until: int) -> dict[str, Any] | None:
+    with database.transaction() as connection:
+        if not database.is_sqlite:
+            connection.execute(_LOCK_CLIENTS)
+        row = connection.execute(
+            _CLAIM_SQLITE if database.is_sqlite else _CLAIM_POSTGRESQL, {"now": now, "until": lease_until}
+        ).first()
+    return None if row is None else dict(row._mapping)
+
+
+def release_callback(database: Database, event_id: int) -> None:
+    """Give back an event whose attempt the stopping worker broke off: not an attempt."""
+    database.write(update(callback_events).where(callback_events.c.id == event_id).values(lease_expires=0))
+
+
+def callback_event(database: Database, event_id: int) -> dict[str, Any] | None:
+    return database.first(select(callback_events).where(callback_events.c.id == event_id))
+
+
+def record_callback_attempt(
+    database: Database, event_id: int, attempt: dict[str, Any], outcome: dict[str, Any]
+) -> None:
+    """Log an attempt and apply its outcome to the event (delivered, failed, or retry later)."""
+    with database.transaction() as connection:
+        connection.execute(callback_attempts.insert().values(**attempt, event_id=event_id))
+        connection.execute(
+            update(callback_events)
+            .where(callback_events.c.id == event_id)
+            .values(attempts=callback_events.c.attempts + 1, lease_expires=0, **outcome)
+        )
+
+
+def callback_events_list(database: Database) -> list[dict[str, Any]]:
+    return database.rows(select(callback_events).order_by(callback_events.c.id))
+
+
+def callback_attempts_of(database: Database, event_id: int) -> list[dict[str, Any]]:
+    return database.rows(
+        select(callback_attempts)
+        .where(callback_attempts.c.event_id == event_id)
+        .order_by(callback_attempts.c.id)
+    )
+
+
+def resend_callback(database: Database, event_id: int, now: int) -> bool:
+    statement = (
+        update(callback_events)
+        .where(callback_events.c.id == event_id, callback_events.c.state != "pending")
+        .values(state="pending", next_attempt_at=now, lease_expires=0, finished_at=None)
+    )
+    return database.write(statement).rowcount == 1

@@ -1,0 +1,20 @@
+"""The statements SQLite and PostgreSQL spell differently, spelled once for both."""
+
+from __future__ import annotations
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .database import Database
+
+
+def insert(database: Database, table: Table):
+    """An INSERT that knows ``ON CONFLICT`` in the database's own dialect."""
+    return (sqlite.insert if database.is_sqlite else postgresql.insert)(table)
+
+
+def insert_ignoring_conflicts(database: Database, table: Table, *index_elements, where=None):
+    statement = insert(database, table)
+    if index_elements:
+        return statement.on_conflict_do_nothing(index_elements=list(index_elements), index_where=where)
+    return statement.on_conflict_do_nothing()

@@ -1,0 +1,55 @@
+"""What the connect helper and the callback receiver keep: which account holds each host
+user's mailboxes, and the completed syncs the receiver recorded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from .database import Database
+from .dialect import insert_ignoring_conflicts
+from .schema import completed_syncs as completed_syncs_table
+from .schema import helper_users
+
+
+def record_completed_sync(database: Database, sync: dict[str, Any]) -> bool:
+    """Store a verified callback; False when its token was already recorded (a retry).
+
+    One statement, no read first: a retry costs the same as a first delivery."""
+    statement = insert_ignoring_conflicts(database, completed_syncs_table).values(**sync)
+    return database.write(statement).rowcount == 1
+
+
+def completed_syncs(database: Database) -> list[dict[str, Any]]:
+    return database.rows(
+        select(completed_syncs_table).order_by(
+            completed_syncs_table.c.received_at, completed_syncs_table.c.token
+        )
+    )
+
+
+def synced_labels(database: Database, account_id: str) -> set[str]:
+    """Sources whose initial-sync callback the receiver recorded."""
+    rows = database.rows(
+        select(completed_syncs_table.c.source_label).where(completed_syncs_table.c.account_id == account_id)
+    )
+    return {row["source_label"] for row in rows}
+
+
+def helper_account(database: Database, user_id: str) -> str | None:
+    return database.scalar(select(helper_users.c.account_id).where(helper_users.c.user_id == user_id))
+
+
+def save_helper_account(database: Database, user_id: str, account_id: str, now: int) -> str:
+    """Remember the user's account; if another request got there first, keep theirs."""
+    database.write(
+        insert_ignoring_conflicts(database, helper_users).values(
+            user_id=user_id, account_id=account_id, created=now
+        )
+    )
+    return helper_account(database, user_id) or account_id
+
+
+def forget_helper_account(database: Database, user_id: str) -> None:
+    database.write(delete(helper_users).where(helper_users.c.user_id == user_id))

@@ -1,0 +1,168 @@
+"""The mail index as the sync engine writes it: folders, messages merged per account, their
+files, and where each lives (folder and UID).
+
+A FETCH window is written in one transaction with a handful of statements, whatever its size:
+rows go in with executemany, never one round trip per message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam, delete, exists, select, update
+
+from .database import Database
+from .dialect import insert, insert_ignoring_conflicts
+from .schema import files, folders, message_locations, messages
+
+
+def folders_of(database: Database, source_id: int) -> list[dict[str, Any]]:
+    return database.rows(select(folders).where(folders.c.source_id == source_id).order_by(folders.c.name))
+
+
+def save_folder(database: Database, source_id: int, name: str, delimiter: str, attributes: str) -> dict:
+    statement = insert(database, folders).values(
+        source_id=source_id, name=name, delimiter=delimiter, attributes=attributes
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[folders.c.source_id, folders.c.name],
+        set_={"delimiter": statement.excluded.delimiter, "attributes": statement.excluded.attributes},
+    )
+    with database.transaction() as connection:
+        connection.execute(statement)
+        row = connection.execute(
+            select(folders).where(folders.c.source_id == source_id, folders.c.name == name)
+        ).first()
+    return dict(row._mapping)
+
+
+def update_folder(database: Database, folder_id: int, changes: dict[str, Any]) -> None:
+    database.write(update(folders).where(folders.c.id == folder_id).values(**changes))
+
+
+def delete_folder(database: Database, folder_id: int) -> None:
+    database.write(delete(folders).where(folders.c.id == folder_id))
+
+
+def reset_folder(database: Database, account_id: str, folder_id: int, uidvalidity: int) -> None:
+    """A changed UIDVALIDITY: every UID we hold for the folder is meaningless now."""
+    with database.transaction() as connection:
+        connection.execute(delete(message_locations).where(message_locations.c.folder_id == folder_id))
+        forget_orphan_messages(database, account_id)
+        connection.execute(
+            update(folders)
+            .where(folders.c.id == folder_id)
+            .values(uidvalidity=uidvalidity, uidnext=1, highestmodseq=0, synced_uid=0)
+        )
+
+
+def index_batch(
+    database: Database,
+    account_id: str,
+    folder_id: int,
+    batch: list[dict[str, Any]],
+    folder_progress: dict[str, Any],
+) -> None:
+    """Store one FETCH window: each message once per account (merged by its dedupe key), its
+    files, where it lives; and how far the folder got, so a crash resumes after this window."""
+    with database.transaction() as connection:
+        if batch:
+            keys = list({record["dedupe_key"] for record in batch})
+            known = _ids_by_key(connection, account_id, keys)
+            new: dict[str, dict[str, Any]] = {}
+            for record in batch:
+                if record["dedupe_key"] not in known:
+                    new.setdefault(record["dedupe_key"], record)
+            if new:
+                connection.execute(
+                    insert_ignoring_conflicts(database, messages),
+                    [{**_message_row(record), "account_id": account_id} for record in new.values()],
+                )
+                known = _ids_by_key(connection, account_id, keys)  # ours, or a concurrent writer's
+                new_files = [
+                    {**file, "message_id": record["id"]}
+                    for record in new.values()
+                    if known[record["dedupe_key"]] == record["id"]
+                    for file in record["files"]
+                ]
+                if new_files:
+                    connection.execute(insert_ignoring_conflicts(database, files), new_files)
+            location = insert(database, message_locations)
+            location = location.on_conflict_do_update(
+                index_elements=[message_locations.c.folder_id, message_locations.c.uid],
+                set_={"message_id": location.excluded.message_id, "flags": location.excluded.flags},
+            )
+            connection.execute(
+                location,
+                [
+                    {
+                        "folder_id": folder_id,
+                        "uid": record["uid"],
+                        "message_id": known[record["dedupe_key"]],
+                        "flags": record["flags"],
+                    }
+                    for record in batch
+                ],
+            )
+        connection.execute(update(folders).where(folders.c.id == folder_id).values(**folder_progress))
+
+
+_NOT_COLUMNS = ("files", "flags", "uid")
+
+
+def _message_row(record: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in record.items() if name not in _NOT_COLUMNS}
+
+
+def _ids_by_key(connection, account_id: str, keys: list[str]) -> dict[str, str]:
+    found = connection.execute(
+        select(messages.c.dedupe_key, messages.c.id).where(
+            messages.c.account_id == account_id, messages.c.dedupe_key.in_(keys)
+        )
+    )
+    return {key: message_id for key, message_id in found}
+
+
+def update_flags(database: Database, folder_id: int, flags_by_uid: dict[int, str]) -> None:
+    if not flags_by_uid:
+        return
+    statement = (
+        update(message_locations)
+        .where(
+            message_locations.c.folder_id == bindparam("b_folder"),
+            message_locations.c.uid == bindparam("b_uid"),
+        )
+        .values(flags=bindparam("b_flags"))
+    )
+    rows = [{"b_folder": folder_id, "b_uid": uid, "b_flags": flags} for uid, flags in flags_by_uid.items()]
+    with database.transaction() as connection:
+        connection.execute(statement, rows)
+
+
+def folder_uids(database: Database, folder_id: int, low: int, high: int) -> set[int]:
+    rows = database.rows(
+        select(message_locations.c.uid).where(
+            message_locations.c.folder_id == folder_id, message_locations.c.uid.between(low, high)
+        )
+    )
+    return {row["uid"] for row in rows}
+
+
+def forget_locations(database: Database, account_id: str, folder_id: int, uids: set[int]) -> None:
+    """Expunged messages: gone from the folder, and from the data set once nowhere else."""
+    with database.transaction() as connection:
+        connection.execute(
+            delete(message_locations).where(
+                message_locations.c.folder_id == folder_id, message_locations.c.uid.in_(sorted(uids))
+            )
+        )
+        forget_orphan_messages(database, account_id)
+
+
+def forget_orphan_messages(database: Database, account_id: str) -> None:
+    database.write(
+        delete(messages).where(
+            messages.c.account_id == account_id,
+            ~exists().where(message_locations.c.message_id == messages.c.id),
+        )
+    )

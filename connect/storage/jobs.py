@@ -1,0 +1,248 @@
+"""Sync jobs and the workers that run them: queueing, claiming with a lease, heartbeats, and
+what a finished sync leaves on its source.
+
+Exactly-once lives here, whichever queue delivered the job: a job is claimed in the database,
+never while a live worker holds a lease on the same source. SQLite serializes claims with its
+write lock; PostgreSQL locks the source's row (``FOR UPDATE … SKIP LOCKED``), so two workers
+claiming at once never take two jobs of one source.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import case, delete, literal, select, text, update
+
+from .database import Database
+from .dialect import insert, insert_ignoring_conflicts
+from .schema import accounts, callback_events, oauth_providers, sources, sync_jobs, workers
+
+RUNNABLE = ("OK", "CONNECTION_IMPOSSIBLE", "NO_ACCESS_TO_ALL_MAIL")
+PENDING = ("queued", "running")
+# A source still waiting for its initial sync with nothing queued (its job ended on a failure
+# of the database itself, say) is picked up again after this long: never stuck waiting.
+STALLED_INITIAL_SYNC = 300
+_PERIOD_SECONDS = case(
+    (sources.c.sync_period == "1h", 3600),
+    (sources.c.sync_period == "4h", 14400),
+    (sources.c.sync_period == "12h", 43200),
+    else_=86400,
+)
+
+
+def _queued(database: Database):
+    return insert_ignoring_conflicts(
+        database, sync_jobs, sync_jobs.c.source_id, where=sync_jobs.c.state == "queued"
+    )
+
+
+def queue_sync(
+    database: Database, source_id: int, reason: str, now: int, run_after: int | None = None
+) -> bool:
+    """Queue a sync unless one is already queued for the source; True when one was added."""
+    statement = _queued(database).values(
+        source_id=source_id, reason=reason, queued_at=now, run_after=now if run_after is None else run_after
+    )
+    return database.write(statement).rowcount == 1
+
+
+def queue_retry(database: Database, source_id: int, run_after: int, now: int) -> None:
+    queue_sync(database, source_id, "retry", now, run_after)
+
+
+def pending_syncs(database: Database, source_ids: list[int]) -> dict[int, dict[str, Any]]:
+    if not source_ids:
+        return {}
+    rows = database.rows(
+        select(sync_jobs).where(sync_jobs.c.state.in_(PENDING), sync_jobs.c.source_id.in_(source_ids))
+    )
+    return {row["source_id"]: row for row in rows}
+
+
+def queue_due_syncs(database: Database, now: int) -> int:
+    """Queue a sync of every runnable source whose period has passed, or whose initial sync
+    stalled, and that has none pending."""
+    s = sources
+    last_activity = case(
+        (s.c.last_sync_start > s.c.last_sync_stop, s.c.last_sync_start), else_=s.c.last_sync_stop
+    )
+    started = case((last_activity > s.c.created, last_activity), else_=s.c.created)
+    due = select(s.c.id, literal("scheduled"), literal(now), literal(now)).where(
+        s.c.status.in_(RUNNABLE),
+        ((s.c.last_sync_stop > 0) & (s.c.last_sync_stop + _PERIOD_SECONDS <= now))
+        | ((s.c.initial_import_finished == 0) & (started + STALLED_INITIAL_SYNC <= now)),
+        ~select(sync_jobs.c.id)
+        .where(sync_jobs.c.source_id == s.c.id, sync_jobs.c.state.in_(PENDING))
+        .exists(),
+    )
+    statement = _queued(database).from_select(["source_id", "reason", "queued_at", "run_after"], due)
+    return database.write(statement).rowcount
+
+
+_CLAIM = """
+UPDATE sync_jobs
+SET state = 'running', lease_owner = :owner, lease_expires = :until, attempts = attempts + 1
+WHERE id = (
+    SELECT j.id FROM sync_jobs j {join}
+    WHERE ((j.state = 'queued' AND j.run_after <= :now)
+           OR (j.state = 'running' AND (j.lease_expires < :now OR NOT EXISTS (
+                SELECT 1 FROM workers w WHERE w.name = j.lease_owner AND w.heartbeat >= :alive))))
+      AND NOT EXISTS (
+        SELECT 1 FROM sync_jobs r JOIN workers w ON w.name = r.lease_owner
+        WHERE r.source_id = j.source_id AND r.id != j.id
+          AND r.state = 'running' AND r.lease_expires >= :now AND w.heartbeat >= :alive)
+    ORDER BY j.run_after, j.id
+    LIMIT 1 {lock})
+RETURNING *
+"""
+_CLAIM_SQLITE = text(_CLAIM.format(join="", lock=""))
+_CLAIM_POSTGRESQL = text(
+    _CLAIM.format(join="JOIN sources s ON s.id = j.source_id", lock="FOR UPDATE OF s SKIP LOCKED")
+)
+
+
+def claim_sync_job(
+    database: Database, owner: str, now: int, lease_until: int, alive_since: int
+) -> dict[str, Any] | None:
+    """Take the next due job, or one whose worker's lease ran out or whose worker stopped
+    beating (no heartbeat since ``alive_since``); never a job of a source that a live worker
+    holds a lease on."""
+    statement = _CLAIM_SQLITE if database.is_sqlite else _CLAIM_POSTGRESQL
+    with database.transaction() as connection:
+        row = connection.execute(
+            statement, {"owner": owner, "now": now, "until": lease_until, "alive": alive_since}
+        ).first()
+    return None if row is None else dict(row._mapping)
+
+
+def heartbeat(database: Database, worker: str, now: int) -> None:
+    statement = insert(database, workers).values(name=worker, started=now, heartbeat=now)
+    database.write(statement.on_conflict_do_update(index_elements=[workers.c.name], set_={"heartbeat": now}))
+
+
+def forget_worker(database: Database, worker: str) -> None:
+    database.write(delete(workers).where(workers.c.name == worker))
+
+
+def forget_dead_workers(database: Database, before: int) -> None:
+    database.write(delete(workers).where(workers.c.heartbeat < before))
+
+
+def renew_sync_lease(database: Database, job_id: int, owner: str, lease_until: int) -> bool:
+    statement = (
+        update(sync_jobs)
+        .where(sync_jobs.c.id == job_id, sync_jobs.c.lease_owner == owner, sync_jobs.c.state == "running")
+        .values(lease_expires=lease_until)
+    )
+    return database.write(statement).rowcount == 1
+
+
+def finish_sync_job(database: Database, job_id: int, owner: str, now: int, error: str | None = None) -> None:
+    database.write(
+        update(sync_jobs)
+        .where(sync_jobs.c.id == job_id, sync_jobs.c.lease_owner == owner)
+        .values(
+            state="failed" if error else "done",
+            finished_at=now,
+            error=error,
+            lease_owner=None,
+            lease_expires=None,
+        )
+    )
+
+
+def release_sync_job(database: Database, job_id: int, owner: str, now: int) -> None:
+    """Hand an unfinished job back (the worker is stopping); it resumes where it left off,
+    unless another sync is already queued behind it, which will do the work instead."""
+    with database.transaction() as connection:
+        source_id = connection.execute(select(sync_jobs.c.source_id).where(sync_jobs.c.id == job_id)).scalar()
+        successor = connection.execute(
+            select(sync_jobs.c.id).where(sync_jobs.c.source_id == source_id, sync_jobs.c.state == "queued")
+        ).first()
+        if successor is not None:
+            finish_sync_job(database, job_id, owner, now, "superseded by a newer queued sync")
+            return
+        connection.execute(
+            update(sync_jobs)
+            .where(sync_jobs.c.id == job_id, sync_jobs.c.lease_owner == owner)
+            .values(state="queued", run_after=now, lease_owner=None, lease_expires=None)
+        )
+
+
+def sync_jobs_list(database: Database) -> list[dict[str, Any]]:
+    return database.rows(select(sync_jobs).order_by(sync_jobs.c.id))
+
+
+def sync_context(database: Database, source_id: int) -> dict[str, Any] | None:
+    """A source with what its sync needs: its account's client and its OAuth provider."""
+    return database.first(
+        select(
+            sources,
+            accounts.c.consumer_key,
+            oauth_providers.c.type.label("provider_type"),
+            oauth_providers.c.provider_consumer_secret,
+        )
+        .select_from(
+            sources.join(accounts, accounts.c.id == sources.c.account_id).outerjoin(
+                oauth_providers,
+                (oauth_providers.c.consumer_key == accounts.c.consumer_key)
+                & (oauth_providers.c.provider_consumer_key == sources.c.provider_consumer_key),
+            )
+        )
+        .where(sources.c.id == source_id)
+    )
+
+
+def record_sync_start(database: Database, source_id: int, now: int) -> None:
+    database.write(update(sources).where(sources.c.id == source_id).values(last_sync_start=now))
+
+
+def record_sync_success(
+    database: Database, source_id: int, now: int, message: str, callback: dict[str, Any] | None
+) -> bool:
+    """Mark the source synced; on its first completed sync, also store the callback event
+    (``callback`` filled in with the source's URL), in the same transaction: exactly once."""
+    with database.transaction() as connection:
+        row = connection.execute(
+            select(sources.c.initial_import_finished, sources.c.callback_url)
+            .where(sources.c.id == source_id)
+            .with_for_update()
+        ).first()
+        if row is None:
+            return False
+        first = not row.initial_import_finished
+        connection.execute(
+            update(sources)
+            .where(sources.c.id == source_id)
+            .values(
+                status="OK",
+                status_message=message,
+                last_sync_stop=now,
+                failure_count=0,
+                first_failure_at=0,
+                initial_import_finished=1,
+            )
+        )
+        if first and row.callback_url and callback is not None:
+            connection.execute(
+                callback_events.insert().values(**callback, source_id=source_id, url=row.callback_url)
+            )
+    return first
+
+
+def record_sync_failure(database: Database, source_id: int, status: str, message: str, now: int) -> int:
+    """Set the status a failure earned; the number of failures in a row so far."""
+    statement = (
+        update(sources)
+        .where(sources.c.id == source_id)
+        .values(
+            status=status,
+            status_message=message,
+            failure_count=sources.c.failure_count + 1,
+            first_failure_at=case((sources.c.first_failure_at == 0, now), else_=sources.c.first_failure_at),
+            last_sync_stop=now,
+        )
+        .returning(sources.c.failure_count)
+    )
+    row = database.write_returning(statement)
+    return row["failure_count"] if row else 0

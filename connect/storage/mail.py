@@ -1,0 +1,256 @@
+"""The merged data set as the API reads it: messages and files with Context.IO's filters.
+
+Filters arrive parsed (``MailFilters``); each becomes one clause with bound parameters. What
+the two engines spell differently — JSON paths into a message's addresses, the ``/regex/``
+match — is spelled here per dialect.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, text
+
+from .database import Database
+from .schema import files, folders, message_locations, messages, sources
+
+ADDRESS_FIELDS = ("from", "to", "cc", "bcc")
+# A PostgreSQL regex is bounded by time (its engine can backtrack); SQLite's runs on RE2.
+REGEX_TIMEOUT_MS = 1000
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    value: str
+    regex: bool
+
+
+@dataclass(frozen=True)
+class MailFilters:
+    """Context.IO's message and file filters, parsed; None means "not filtered on"."""
+
+    subject: TextMatch | None = None
+    file_name: TextMatch | None = None
+    addresses: dict[str, str | None] = field(default_factory=dict)
+    any_address: str | None = None
+    folder: str | None = None
+    source: str | None = None
+    date_before: int | None = None
+    date_after: int | None = None
+    indexed_before: int | None = None
+    indexed_after: int | None = None
+    descending: bool = True
+    limit: int = 100
+    offset: int = 0
+
+
+_names = itertools.count()
+
+
+def _parameter() -> str:
+    return f"p{next(_names)}"
+
+
+def _matches(database: Database, column, match: TextMatch) -> ColumnElement[bool]:
+    if match.regex:
+        operator = "REGEXP" if database.is_sqlite else "~*"
+        return column.op(operator)(match.value)
+    return column.ilike(f"%{match.value.replace('%', '').replace('_', '')}%")
+
+
+def _address(database: Database, field_name: str, address: str) -> ColumnElement[bool]:
+    """The message has ``address`` in its ``field_name`` (from, to, cc, bcc)."""
+    name = _parameter()
+    if database.is_sqlite:
+        if field_name == "from":
+            sql = f"json_extract(messages.addresses, '$.from.email') = :{name}"
+        else:
+            sql = (
+                f"EXISTS (SELECT 1 FROM json_each(messages.addresses, '$.{field_name}') j "
+                f"WHERE json_extract(j.value, '$.email') = :{name})"
+            )
+    elif field_name == "from":
+        sql = f"(messages.addresses::jsonb -> 'from' ->> 'email') = :{name}"
+    else:
+        sql = (
+            f"EXISTS (SELECT 1 FROM jsonb_array_elements(messages.addresses::jsonb -> '{field_name}') j "
+            f"WHERE j ->> 'email' = :{name})"
+        )
+    return text(sql).bindparams(**{name: address})
+
+
+def _located(*conditions) -> ColumnElement[bool]:
+    return exists(
+        select(1)
+        .select_from(message_locations.join(folders, folders.c.id == message_locations.c.folder_id))
+        .where(message_locations.c.message_id == messages.c.id, *conditions)
+    )
+
+
+def _clauses(database: Database, filters: MailFilters) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if filters.subject:
+        where.append(_matches(database, messages.c.subject, filters.subject))
+    for field_name, address in filters.addresses.items():
+        if address:
+            where.append(_address(database, field_name, address))
+    if filters.any_address:
+        where.append(or_(*(_address(database, name, filters.any_address) for name in ADDRESS_FIELDS)))
+    if filters.folder:
+        where.append(_located(folders.c.name == filters.folder))
+    if filters.source:
+        where.append(
+            exists(
+                select(1)
+                .select_from(
+                    message_locations.join(folders, folders.c.id == message_locations.c.folder_id).join(
+                        sources, sources.c.id == folders.c.source_id
+                    )
+                )
+                .where(message_locations.c.message_id == messages.c.id, sources.c.label == filters.source)
+            )
+        )
+    if filters.file_name:
+        named = files.alias("named")
+        where.append(
+            exists().where(
+                named.c.message_id == messages.c.id, _matches(database, named.c.file_name, filters.file_name)
+            )
+        )
+    for column, bound, before in (
+        (messages.c.date, filters.date_before, True),
+        (messages.c.date, filters.date_after, False),
+        (messages.c.date_indexed, filters.indexed_before, True),
+        (messages.c.date_indexed, filters.indexed_after, False),
+    ):
+        if bound is not None:
+            where.append(column < bound if before else column > bound)
+    return where
+
+
+def _shown(file_table) -> ColumnElement[bool]:
+    """A file is listed unless it is noise (a signature image, winmail.dat) and no source of
+    the message asked for the raw list."""
+    raw = exists(
+        select(1)
+        .select_from(
+            message_locations.join(folders, folders.c.id == message_locations.c.folder_id).join(
+                sources, sources.c.id == folders.c.source_id
+            )
+        )
+        .where(message_locations.c.message_id == file_table.c.message_id, sources.c.raw_file_list == 1)
+    )
+    return or_(file_table.c.is_noise == 0, raw)
+
+
+def _run(database: Database, query) -> list[dict[str, Any]]:
+    """Run a filtered listing; a PostgreSQL regex that runs too long is cut off, not waited for."""
+    if database.is_sqlite:
+        return database.rows(query)
+    with database.transaction() as connection:
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {REGEX_TIMEOUT_MS}")
+        return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def account_counts(database: Database, account_id: str) -> dict[str, int]:
+    count_messages = select(func.count()).select_from(messages).where(messages.c.account_id == account_id)
+    count_files = (
+        select(func.count())
+        .select_from(files.join(messages, messages.c.id == files.c.message_id))
+        .where(messages.c.account_id == account_id, _shown(files))
+    )
+    return {"messages": database.scalar(count_messages), "files": database.scalar(count_files)}
+
+
+def find_messages(database: Database, account_id: str, filters: MailFilters) -> list[dict[str, Any]]:
+    order = (
+        (messages.c.date.desc(), messages.c.id.desc())
+        if filters.descending
+        else (messages.c.date, messages.c.id)
+    )
+    query = (
+        select(messages)
+        .where(messages.c.account_id == account_id, *_clauses(database, filters))
+        .order_by(*order)
+        .limit(filters.limit)
+        .offset(filters.offset)
+    )
+    return _run(database, query)
+
+
+def message(database: Database, account_id: str, message_id: str) -> dict[str, Any] | None:
+    """By our id, or by its Message-ID header (with or without the angle brackets)."""
+    bracketed = message_id if message_id.startswith("<") else f"<{message_id}>"
+    return database.first(
+        select(messages)
+        .where(
+            messages.c.account_id == account_id,
+            or_(messages.c.id == message_id, messages.c.email_message_id == bracketed),
+        )
+        .limit(1)
+    )
+
+
+def locations_of(database: Database, message_ids: list[str]) -> list[dict[str, Any]]:
+    if not message_ids:
+        return []
+    return database.rows(
+        select(
+            message_locations.c.message_id,
+            message_locations.c.uid,
+            message_locations.c.flags,
+            folders.c.name.label("folder"),
+            sources.c.label,
+            sources.c.id.label("source_id"),
+        )
+        .select_from(
+            message_locations.join(folders, folders.c.id == message_locations.c.folder_id).join(
+                sources, sources.c.id == folders.c.source_id
+            )
+        )
+        .where(message_locations.c.message_id.in_(message_ids))
+        .order_by(sources.c.id, folders.c.name)
+    )
+
+
+def files_of_messages(database: Database, message_ids: list[str]) -> list[dict[str, Any]]:
+    if not message_ids:
+        return []
+    return database.rows(
+        select(files).where(files.c.message_id.in_(message_ids), _shown(files)).order_by(files.c.body_section)
+    )
+
+
+_FILE_COLUMNS = (
+    messages.c.subject,
+    messages.c.date,
+    messages.c.date_indexed,
+    messages.c.addresses,
+    messages.c.email_message_id,
+)
+
+
+def find_files(database: Database, account_id: str, filters: MailFilters) -> list[dict[str, Any]]:
+    name_filter = []
+    if filters.file_name:
+        name_filter.append(_matches(database, files.c.file_name, filters.file_name))
+        filters = replace(filters, file_name=None)
+    query = (
+        select(files, *_FILE_COLUMNS)
+        .select_from(files.join(messages, messages.c.id == files.c.message_id))
+        .where(messages.c.account_id == account_id, _shown(files), *name_filter, *_clauses(database, filters))
+        .order_by(messages.c.date.desc(), files.c.id)
+        .limit(filters.limit)
+        .offset(filters.offset)
+    )
+    return _run(database, query)
+
+
+def file(database: Database, account_id: str, file_id: str) -> dict[str, Any] | None:
+    return database.first(
+        select(files, *_FILE_COLUMNS)
+        .select_from(files.join(messages, messages.c.id == files.c.message_id))
+        .where(and_(messages.c.account_id == account_id, files.c.id == file_id))
+    )
