@@ -27,6 +27,7 @@ from connect.crypto import Vault
 from connect.webhooks import sign_callback
 from tests.dovecot import Dovecot, start_dovecot
 from tests.oauth_provider import OAuthProvider, start_provider
+from tests.postgres import Postgres, start_postgres
 from tests.servers import gunicorn
 from tests.tls import TestCertificates, make_certificates
 
@@ -45,9 +46,33 @@ def app_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
     }
 
 
+# The storage, API and sync tests run on both engines.
+ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    server = start_postgres()
+    yield server
+    server.stop()
+
+
+def database_for(engine: str, folder: Path, request: pytest.FixtureRequest) -> str:
+    """A CONNECT_DATABASE setting on ``engine``: a file in ``folder``, or a new PostgreSQL
+    database at this release's schema (as after the deploy's `flask db upgrade`)."""
+    if engine == "sqlite":
+        return str(folder / "connect.sqlite3")
+    return request.getfixturevalue("postgres").new_database()
+
+
+@pytest.fixture(params=ENGINES)
+def database_setting(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return database_for(request.param, tmp_path, request)
+
+
 @pytest.fixture
-def app(tmp_path: Path) -> Flask:
-    return create_app(app_config(tmp_path))
+def app(tmp_path: Path, database_setting: str) -> Flask:
+    return create_app(app_config(tmp_path, CONNECT_DATABASE=database_setting))
 
 
 @pytest.fixture
@@ -137,10 +162,10 @@ class ApiServer:
             database.close()
 
 
-@pytest.fixture(scope="session")
-def api_server(tmp_path_factory) -> Iterator[ApiServer]:
+@pytest.fixture(scope="session", params=ENGINES)
+def api_server(request, tmp_path_factory) -> Iterator[ApiServer]:
     folder = tmp_path_factory.mktemp("api-server")
-    database = str(folder / "connect.sqlite3")
+    database = database_for(request.param, folder, request)
     environment = {
         "CONNECT_ENV": "production",
         "SECRET_KEY": API_SECRET_KEY,

@@ -35,12 +35,19 @@ class MailWorld:
     consumer_secret: str
 
     @classmethod
-    def create(cls, folder: Path, dovecot: Dovecot, provider: OAuthProvider, **config: Any) -> MailWorld:
+    def create(
+        cls,
+        folder: Path,
+        dovecot: Dovecot,
+        provider: OAuthProvider,
+        database: str | None = None,
+        **config: Any,
+    ) -> MailWorld:
         app = create_app(
             {
                 "CONNECT_ENV": "development",
                 "SECRET_KEY": "mail-world-key",
-                "CONNECT_DATABASE": str(folder / "connect.sqlite3"),
+                "CONNECT_DATABASE": database or str(folder / "connect.sqlite3"),
                 "CONTEXTIO_CONSUMER_SECRET": "unused-by-these-tests",
                 "GMAIL_IMAP_HOST": GMAIL_HOST,
                 "GOOGLE_SERVER_METADATA_URL": provider.metadata_url,

@@ -6,15 +6,17 @@ import time
 
 import pytest
 
+from tests.conftest import ENGINES, database_for
 from tests.dovecot import message
 from tests.mail_world import MailWorld
 
 DAY = 86400
 
 
-@pytest.fixture(scope="module")
-def synced(tmp_path_factory, dovecot, oauth_provider):
-    world = MailWorld.create(tmp_path_factory.mktemp("messages"), dovecot, oauth_provider)
+@pytest.fixture(scope="module", params=ENGINES)
+def synced(request, tmp_path_factory, dovecot, oauth_provider):
+    folder = tmp_path_factory.mktemp("messages")
+    world = MailWorld.create(folder, dovecot, oauth_provider, database_for(request.param, folder, request))
     user = f"messages-{time.time_ns()}@example.com"
     dovecot.add_user(user, "pw", ("Sent", "Archive"))
     now = time.time()

@@ -106,9 +106,9 @@ class ApiLoad:
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [2, 4])
 def test_web_app_and_workers_share_the_database_without_losing_anything(
-    workers, tmp_path, dovecot, mailbox_user, test_ca, oauth_provider
+    workers, tmp_path, dovecot, mailbox_user, test_ca, oauth_provider, database_setting
 ):
-    database = str(tmp_path / "connect.sqlite3")
+    database = database_setting
     environment = {
         **os.environ,
         "CONNECT_ENV": "production",
@@ -175,14 +175,14 @@ def test_web_app_and_workers_share_the_database_without_losing_anything(
 
 @pytest.mark.slow
 def test_a_killed_workers_sync_is_taken_over_long_before_its_lease_runs_out(
-    tmp_path, dovecot, oauth_provider, test_ca
+    tmp_path, dovecot, oauth_provider, test_ca, database_setting
 ):
     from connect.sync.worker import LEASE_SECONDS, Worker
     from tests.hostile_imap import HostileImap
     from tests.mail_world import MailWorld
 
     server = HostileImap("stall_once").start()
-    world = MailWorld.create(tmp_path, dovecot, oauth_provider)
+    world = MailWorld.create(tmp_path, dovecot, oauth_provider, database_setting)
     account_id = world.add_account()
     label = world.add_source(account_id, "victim@example.com", port=server.port, use_ssl=0, password="pw")
     doomed = start_worker(world.worker_environment(), tmp_path / "doomed.log")

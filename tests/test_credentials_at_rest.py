@@ -1,4 +1,4 @@
-"""Passwords, refresh tokens and consumer secrets are encrypted in the SQLite file, never
+"""Passwords, refresh tokens and consumer secrets are encrypted in the database, never
 returned, and survive a SECRET_KEY rotation."""
 
 from __future__ import annotations
@@ -12,17 +12,24 @@ import pytest
 from app import create_app
 from connect.crypto import UnreadableSecret, Vault
 from tests.conftest import app_config, source_parameters
+from tests.sql import run_sql
 
 PASSWORD = "pa55word-that-must-not-leak"
 REFRESH_TOKEN = "1//refresh-token-that-must-not-leak"
 PROVIDER_SECRET = "provider-secret-that-must-not-leak"
 
 
-def file_bytes(database: str) -> bytes:
-    return b"".join(path.read_bytes() for path in Path(database).parent.glob(Path(database).name + "*"))
+def file_bytes(database: str, request: pytest.FixtureRequest) -> bytes:
+    """Every byte the database keeps on disk: the SQLite file and its WAL, or the PostgreSQL
+    cluster's files after a checkpoint."""
+    if "://" not in database:
+        return b"".join(path.read_bytes() for path in Path(database).parent.glob(Path(database).name + "*"))
+    run_sql(database, "CHECKPOINT")
+    cluster = request.getfixturevalue("postgres").root / "data"
+    return b"".join(path.read_bytes() for path in cluster.rglob("*") if path.is_file())
 
 
-def test_no_credential_is_readable_in_the_database_file(api, api_server):
+def test_no_credential_is_readable_in_the_database_file(api, api_server, request):
     api.add_oauth_provider("GMAIL_OAUTH2", "leak-check-key", PROVIDER_SECRET)
     account_id = api.create_account("leak@example.com")["id"]
     api.add_source(account_id, **source_parameters(password=PASSWORD))
@@ -36,7 +43,7 @@ def test_no_credential_is_readable_in_the_database_file(api, api_server):
     )
     shown = json.dumps(api.get_account(account_id))
 
-    stored = file_bytes(api_server.database)
+    stored = file_bytes(api_server.database, request)
     for secret in (PASSWORD, REFRESH_TOKEN, PROVIDER_SECRET):
         assert secret.encode() not in stored
         assert secret not in shown

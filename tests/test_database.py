@@ -123,7 +123,8 @@ def test_healthz_answers_ok_while_the_database_is_readable(client):
     assert (answer.status_code, answer.json) == (200, {"status": "ok"})
 
 
-def test_healthz_answers_503_when_the_database_is_gone(app, client, tmp_path):
+def test_healthz_answers_503_when_the_database_is_gone(tmp_path):
+    client = create_app(app_config(tmp_path)).test_client()
     path = tmp_path / "connect.sqlite3"
     for leftover in tmp_path.glob("connect.sqlite3*"):
         leftover.unlink()

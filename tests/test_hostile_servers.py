@@ -20,8 +20,8 @@ from tests.mail_world import MailWorld
 
 
 @pytest.fixture
-def world(tmp_path, dovecot, oauth_provider):
-    return MailWorld.create(tmp_path, dovecot, oauth_provider)
+def world(tmp_path, dovecot, oauth_provider, database_setting):
+    return MailWorld.create(tmp_path, dovecot, oauth_provider, database_setting)
 
 
 @pytest.fixture

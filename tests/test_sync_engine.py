@@ -16,8 +16,8 @@ from tests.servers import free_port
 
 
 @pytest.fixture
-def world(tmp_path, dovecot, oauth_provider):
-    return MailWorld.create(tmp_path, dovecot, oauth_provider)
+def world(tmp_path, dovecot, oauth_provider, database_setting):
+    return MailWorld.create(tmp_path, dovecot, oauth_provider, database_setting)
 
 
 def subjects(world, account_id):

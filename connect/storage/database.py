@@ -32,6 +32,9 @@ from sqlalchemy.sql import Executable
 # Seconds a SQLite writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT = 30
 _WRITE = "connect_write"
+# "Inserted or not" is an INSERT … ON CONFLICT DO NOTHING's rowcount, which SQLAlchemy keeps
+# only when asked to (it is reliable for UPDATE and DELETE alone otherwise).
+ROWCOUNT = {"preserve_rowcount": True}
 
 
 class DatabaseError(Exception):
@@ -77,6 +80,7 @@ def _sqlite_engine(url: str) -> Engine:
         pool_size=8,
         max_overflow=56,
         pool_timeout=BUSY_TIMEOUT,
+        execution_options=ROWCOUNT,
     )
 
     @event.listens_for(engine, "connect")
@@ -98,7 +102,7 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 def _postgresql_engine(url: str) -> Engine:
-    return create_engine(url, pool_size=8, max_overflow=56, pool_pre_ping=True)
+    return create_engine(url, pool_size=8, max_overflow=56, pool_pre_ping=True, execution_options=ROWCOUNT)
 
 
 class Database:
