@@ -70,6 +70,14 @@ def _text(raw: str) -> str | None:
     return raw or None
 
 
+def _broker_url(raw: str) -> str | None:
+    if not raw:
+        return None
+    if not raw.startswith(("redis://", "rediss://")):
+        raise ValueError("expected a Redis URL, redis://host:port/N")
+    return raw
+
+
 def _rate_limit(raw: str) -> str:
     from limits import parse_many
 
@@ -113,6 +121,10 @@ SETTINGS: tuple[Setting, ...] = (
     # IMAP login attempts per client address on the public forms, and where the counts live.
     Setting("CONNECT_FORM_RATE_LIMIT", _rate_limit, "10/minute;60/hour"),
     Setting("CONNECT_RATE_LIMIT_STORAGE", _text, "memory://"),
+    # Redis for Celery (redis://host:port/N); unset: the database queue, one process does all.
+    Setting("CONNECT_BROKER_URL", _broker_url),
+    # Seconds without a heartbeat after which a worker counts as dead and its jobs move on.
+    Setting("CONNECT_WORKER_DEAD_AFTER", _positive_int, 60),
 )
 
 

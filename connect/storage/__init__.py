@@ -48,6 +48,7 @@ from .deliveries import (
     callback_event,
     callback_events_list,
     claim_due_callback,
+    dispatch_callbacks,
     record_callback_attempt,
     release_callback,
     resend_callback,
@@ -75,6 +76,7 @@ from .index import (
 from .jobs import (
     STALLED_INITIAL_SYNC,
     claim_sync_job,
+    dispatch_sync_jobs,
     finish_sync_job,
     forget_dead_workers,
     forget_worker,

@@ -10,33 +10,61 @@ from sqlalchemy import select, text, update
 from .database import Database
 from .schema import callback_attempts, callback_events
 
+_DUE = """
+    e.state = 'pending' AND e.next_attempt_at <= :now AND e.lease_expires < :now
+    AND NOT EXISTS (
+      SELECT 1 FROM callback_events busy
+      WHERE busy.consumer_key = e.consumer_key AND busy.state = 'pending'
+        AND busy.lease_expires >= :now)
+"""
 _CLAIM = """
-UPDATE callback_events SET lease_expires = :until
+UPDATE callback_events SET lease_expires = :until, dispatched_at = NULL
 WHERE id = (
     SELECT e.id FROM callback_events e
-    WHERE e.state = 'pending' AND e.next_attempt_at <= :now AND e.lease_expires < :now
-      AND NOT EXISTS (
-        SELECT 1 FROM callback_events busy
-        WHERE busy.consumer_key = e.consumer_key AND busy.state = 'pending'
-          AND busy.lease_expires >= :now)
+    WHERE {due} {only}
     ORDER BY e.next_attempt_at, e.id LIMIT 1 {lock})
 RETURNING *
 """
-_CLAIM_SQLITE = text(_CLAIM.format(lock=""))
-_CLAIM_POSTGRESQL = text(_CLAIM.format(lock="FOR UPDATE SKIP LOCKED"))
+_CLAIMS = {
+    (dialect, specific): text(
+        _CLAIM.format(due=_DUE, only="AND e.id = :event_id" if specific else "", lock=lock)
+    )
+    for dialect, lock in (("sqlite", ""), ("postgresql", "FOR UPDATE SKIP LOCKED"))
+    for specific in (False, True)
+}
+_DISPATCH = text(
+    "UPDATE callback_events SET dispatched_at = :now WHERE id IN (SELECT e.id FROM callback_events e WHERE "
+    + _DUE
+    + " AND (e.dispatched_at IS NULL OR e.dispatched_at < :again)"
+    " ORDER BY e.next_attempt_at, e.id LIMIT :limit) RETURNING id"
+)
 # PostgreSQL: two senders claiming at once must not both pass "no event of this client is in
 # flight"; an advisory lock per client, held to the end of the claim, orders them.
 _LOCK_CLIENTS = text("SELECT pg_advisory_xact_lock(hashtext('connect-callback-claims'))")
 
 
-def claim_due_callback(database: Database, now: int, lease_until: int) -> dict[str, Any] | None:
+def claim_due_callback(
+    database: Database, now: int, lease_until: int, event_id: int | None = None
+) -> dict[str, Any] | None:
+    """Lease the next due event (or event ``event_id``, if it is due and its client has none in
+    flight); a specific event that can't be taken now is left for the scheduler to send again."""
+    parameters = {"now": now, "until": lease_until, "event_id": event_id}
     with database.transaction() as connection:
         if not database.is_sqlite:
             connection.execute(_LOCK_CLIENTS)
-        row = connection.execute(
-            _CLAIM_SQLITE if database.is_sqlite else _CLAIM_POSTGRESQL, {"now": now, "until": lease_until}
-        ).first()
+        row = connection.execute(_CLAIMS[(database.dialect, event_id is not None)], parameters).first()
+        if row is None and event_id is not None:
+            connection.execute(
+                update(callback_events).where(callback_events.c.id == event_id).values(dispatched_at=None)
+            )
     return None if row is None else dict(row._mapping)
+
+
+def dispatch_callbacks(database: Database, now: int, again_before: int, limit: int) -> list[int]:
+    """Mark the due events not handed to the queue yet (or long ago) as handed over now."""
+    with database.transaction() as connection:
+        rows = connection.execute(_DISPATCH, {"now": now, "again": again_before, "limit": limit})
+        return sorted(row.id for row in rows)
 
 
 def release_callback(database: Database, event_id: int) -> None:

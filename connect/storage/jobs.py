@@ -79,40 +79,68 @@ def queue_due_syncs(database: Database, now: int) -> int:
     return database.write(statement).rowcount
 
 
+# A job can be claimed when it is due, or running under a lease that ran out or a worker that
+# stopped beating; and never while a live worker holds a lease on the same source.
+_CLAIMABLE = """
+    ((j.state = 'queued' AND j.run_after <= :now)
+     OR (j.state = 'running' AND (j.lease_expires < :now OR NOT EXISTS (
+          SELECT 1 FROM workers w WHERE w.name = j.lease_owner AND w.heartbeat >= :alive))))
+    AND NOT EXISTS (
+      SELECT 1 FROM sync_jobs r JOIN workers w ON w.name = r.lease_owner
+      WHERE r.source_id = j.source_id AND r.id != j.id
+        AND r.state = 'running' AND r.lease_expires >= :now AND w.heartbeat >= :alive)
+"""
 _CLAIM = """
 UPDATE sync_jobs
-SET state = 'running', lease_owner = :owner, lease_expires = :until, attempts = attempts + 1
+SET state = 'running', lease_owner = :owner, lease_expires = :until, attempts = attempts + 1,
+    dispatched_at = NULL
 WHERE id = (
     SELECT j.id FROM sync_jobs j {join}
-    WHERE ((j.state = 'queued' AND j.run_after <= :now)
-           OR (j.state = 'running' AND (j.lease_expires < :now OR NOT EXISTS (
-                SELECT 1 FROM workers w WHERE w.name = j.lease_owner AND w.heartbeat >= :alive))))
-      AND NOT EXISTS (
-        SELECT 1 FROM sync_jobs r JOIN workers w ON w.name = r.lease_owner
-        WHERE r.source_id = j.source_id AND r.id != j.id
-          AND r.state = 'running' AND r.lease_expires >= :now AND w.heartbeat >= :alive)
+    WHERE {claimable} {only}
     ORDER BY j.run_after, j.id
     LIMIT 1 {lock})
 RETURNING *
 """
-_CLAIM_SQLITE = text(_CLAIM.format(join="", lock=""))
-_CLAIM_POSTGRESQL = text(
-    _CLAIM.format(join="JOIN sources s ON s.id = j.source_id", lock="FOR UPDATE OF s SKIP LOCKED")
+_LOCKS = {
+    "sqlite": {"join": "", "lock": ""},
+    "postgresql": {"join": "JOIN sources s ON s.id = j.source_id", "lock": "FOR UPDATE OF s SKIP LOCKED"},
+}
+_CLAIMS = {
+    (dialect, specific): text(
+        _CLAIM.format(claimable=_CLAIMABLE, only="AND j.id = :job_id" if specific else "", **locks)
+    )
+    for dialect, locks in _LOCKS.items()
+    for specific in (False, True)
+}
+_DISPATCH = text(
+    "UPDATE sync_jobs SET dispatched_at = :now WHERE id IN (SELECT j.id FROM sync_jobs j WHERE "
+    + _CLAIMABLE
+    + " AND (j.dispatched_at IS NULL OR j.dispatched_at < :again) ORDER BY j.run_after, j.id LIMIT :limit)"
+    " RETURNING id"
 )
 
 
 def claim_sync_job(
-    database: Database, owner: str, now: int, lease_until: int, alive_since: int
+    database: Database, owner: str, now: int, lease_until: int, alive_since: int, job_id: int | None = None
 ) -> dict[str, Any] | None:
-    """Take the next due job, or one whose worker's lease ran out or whose worker stopped
-    beating (no heartbeat since ``alive_since``); never a job of a source that a live worker
-    holds a lease on."""
-    statement = _CLAIM_SQLITE if database.is_sqlite else _CLAIM_POSTGRESQL
+    """Take the next due job (or job ``job_id``, if it can be taken), or one whose worker's
+    lease ran out or whose worker stopped beating (no heartbeat since ``alive_since``); never a
+    job of a source that a live worker holds a lease on."""
+    statement = _CLAIMS[(database.dialect, job_id is not None)]
+    parameters = {"owner": owner, "now": now, "until": lease_until, "alive": alive_since, "job_id": job_id}
     with database.transaction() as connection:
-        row = connection.execute(
-            statement, {"owner": owner, "now": now, "until": lease_until, "alive": alive_since}
-        ).first()
+        row = connection.execute(statement, parameters).first()
     return None if row is None else dict(row._mapping)
+
+
+def dispatch_sync_jobs(
+    database: Database, now: int, alive_since: int, again_before: int, limit: int
+) -> list[int]:
+    """Mark the claimable jobs not handed to the queue yet (or long ago) as handed over now;
+    their ids, for the scheduler to send."""
+    parameters = {"now": now, "alive": alive_since, "again": again_before, "limit": limit}
+    with database.transaction() as connection:
+        return sorted(row.id for row in connection.execute(_DISPATCH, parameters))
 
 
 def heartbeat(database: Database, worker: str, now: int) -> None:

@@ -158,6 +158,7 @@ sync_jobs = Table(
     _integer("lease_expires", default=None, nullable=True),
     _integer("finished_at", default=None, nullable=True),
     _text("error", nullable=True),
+    _integer("dispatched_at", default=None, nullable=True),
     # One queued job per source; a running one may have a successor queued behind it.
     Index(
         "sync_jobs_one_queued_per_source",
@@ -276,6 +277,7 @@ callback_events = Table(
     _integer("created", default=None),
     _integer("finished_at", default=None, nullable=True),
     _text("last_error", nullable=True),
+    _integer("dispatched_at", default=None, nullable=True),
     Index("callback_events_due", "state", "next_attempt_at"),
     Index("callback_events_in_flight", "consumer_key", "lease_expires"),
 )
