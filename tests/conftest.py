@@ -28,6 +28,7 @@ from connect.webhooks import sign_callback
 from tests.dovecot import Dovecot, start_dovecot
 from tests.oauth_provider import OAuthProvider, start_provider
 from tests.postgres import Postgres, start_postgres
+from tests.redis_server import RedisServer, start_redis
 from tests.servers import gunicorn
 from tests.tls import TestCertificates, make_certificates
 
@@ -53,6 +54,13 @@ ENGINES = ("sqlite", "postgresql")
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Postgres]:
     server = start_postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = start_redis()
     yield server
     server.stop()
 

@@ -17,7 +17,7 @@ from .. import assets, clients, hosted, storage
 from ..address_policy import AddressPolicy
 from ..config import DEVELOPMENT
 from ..crypto import UnreadableSecret, Vault
-from ..sync import worker
+from ..sync import commands as sync_commands
 from ..sync.login import Connection
 from ..sync.oauth_tokens import MICROSOFT_METADATA_URL, AccessTokens
 from ..web_safety import limit_form_posts
@@ -59,7 +59,7 @@ class SourcesAPI:
         app.register_error_handler(HTTPException, _http_error)
         app.cli.add_command(keys_cli)
         app.cli.add_command(secrets_cli)
-        worker.init_app(app)
+        sync_commands.init_app(app)
         own_client_unset = not (
             app.config.get("CONTEXTIO_CONSUMER_KEY") or app.config.get("CONTEXTIO_CONSUMER_SECRET")
         )

@@ -31,8 +31,10 @@ _PERIOD_SECONDS = case(
 
 
 def _queued(database: Database):
+    """INSERT … ON CONFLICT on the one-queued-job-per-source index (its predicate spelled
+    literally, as PostgreSQL matches it against the index's own)."""
     return insert_ignoring_conflicts(
-        database, sync_jobs, sync_jobs.c.source_id, where=sync_jobs.c.state == "queued"
+        database, sync_jobs, sync_jobs.c.source_id, where=text("state = 'queued'")
     )
 
 
@@ -130,6 +132,8 @@ def claim_sync_job(
     parameters = {"owner": owner, "now": now, "until": lease_until, "alive": alive_since, "job_id": job_id}
     with database.transaction() as connection:
         row = connection.execute(statement, parameters).first()
+        if row is None and job_id is not None:  # not now: let the scheduler send it again
+            connection.execute(update(sync_jobs).where(sync_jobs.c.id == job_id).values(dispatched_at=None))
     return None if row is None else dict(row._mapping)
 
 

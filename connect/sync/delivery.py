@@ -71,6 +71,12 @@ class CallbackSender:
             attempted += 1
         return attempted
 
+    def deliver_one(self, event_id: int) -> str:
+        """Attempt event ``event_id`` if it is due and free (a queue delivered it)."""
+        now = int(time.time())
+        event = storage.claim_due_callback(self.database, now, now + LEASE, event_id)
+        return "taken" if event is None else self.attempt(event, now)
+
     def attempt(self, event: dict[str, Any], now: int) -> str:
         secret = clients.consumer_secret(self.database, self.vault, event["consumer_key"])
         status, error = None, None

@@ -26,8 +26,9 @@ class JobQueue(Protocol):
     def schedule_due(self, now: int) -> int:
         """Queue the periodic syncs that are due; how many were queued."""
 
-    def claim(self, owner: str, now: int, lease_seconds: int) -> Job | None:
-        """The next due job, leased to ``owner``; never one whose source another live owner holds."""
+    def claim(self, owner: str, now: int, lease_seconds: int, job_id: int | None = None) -> Job | None:
+        """The next due job (or job ``job_id``), leased to ``owner``; never one whose source
+        another live owner holds."""
 
     def heartbeat(self, owner: str, now: int) -> None:
         """``owner`` is alive: its leases hold. A silent owner's jobs are taken over."""
@@ -54,8 +55,10 @@ class DatabaseJobQueue:
     def schedule_due(self, now: int) -> int:
         return storage.queue_due_syncs(self.database, now)
 
-    def claim(self, owner: str, now: int, lease_seconds: int) -> Job | None:
-        row = storage.claim_sync_job(self.database, owner, now, now + lease_seconds, now - self.dead_after)
+    def claim(self, owner: str, now: int, lease_seconds: int, job_id: int | None = None) -> Job | None:
+        row = storage.claim_sync_job(
+            self.database, owner, now, now + lease_seconds, now - self.dead_after, job_id
+        )
         return None if row is None else Job(row["id"], row["source_id"], row["reason"], row["attempts"])
 
     def heartbeat(self, owner: str, now: int) -> None:

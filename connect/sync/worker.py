@@ -7,19 +7,15 @@ workers may run at once: leases keep them off each other's sources.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import secrets
-import signal
 import socket
 import threading
 import time
 from dataclasses import replace
 
-import click
-from flask import Flask, current_app
-from flask.cli import AppGroup, with_appcontext
+from flask import Flask
 
 from .. import storage
 from ..storage import Database
@@ -47,13 +43,15 @@ class Worker:
         poll_seconds: float = 2.0,
         batch_size: int = 200,
         limits: Limits | None = None,
-        dead_after: int = DEAD_AFTER,
+        dead_after: int | None = None,
+        concurrency: int = 1,
     ) -> None:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.database: Database = app.extensions[storage.EXTENSION]
         self.vault = app.extensions["connect.vault"]
         self.poll_seconds = poll_seconds
-        self.dead_after = dead_after
+        self.dead_after = dead_after or app.config.get("CONNECT_WORKER_DEAD_AFTER") or DEAD_AFTER
+        self.concurrency = concurrency
         connection: Connection = app.extensions["connect.connection"]
         if limits is not None:
             connection = replace(connection, limits=limits)
@@ -89,18 +87,44 @@ class Worker:
         """Until stopped: syncs in one thread, callbacks in a few others (a slow receiver holds
         up only its own client's callbacks), a heartbeat in one more."""
         logger.info("worker %s started", self.name)
-        threads = [
-            threading.Thread(target=self._loop, args=(self._sync_pass,), name="connect-sync"),
-            threading.Thread(target=self._heartbeat_loop, name="connect-heartbeat"),
-        ] + [
-            threading.Thread(target=self._loop, args=(self._delivery_pass,), name=f"connect-callbacks-{n}")
-            for n in range(DELIVERY_THREADS)
-        ]
+        threads = (
+            [
+                threading.Thread(target=self._loop, args=(self._sync_pass,), name=f"connect-sync-{n}")
+                for n in range(self.concurrency)
+            ]
+            + [
+                threading.Thread(target=self._heartbeat_loop, name="connect-heartbeat"),
+            ]
+            + [
+                threading.Thread(
+                    target=self._loop, args=(self._delivery_pass,), name=f"connect-callbacks-{n}"
+                )
+                for n in range(DELIVERY_THREADS)
+            ]
+        )
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         logger.info("worker %s stopped", self.name)
+
+    def start_heartbeat(self) -> threading.Thread:
+        """Beat in the background (a queue's worker process runs the jobs in its own threads)."""
+        thread = threading.Thread(target=self._heartbeat_loop, name="connect-heartbeat", daemon=True)
+        thread.start()
+        return thread
+
+    def run_job(self, job_id: int) -> str:
+        """Run job ``job_id`` if it can be claimed now (a queue delivered it); what happened."""
+        queue = DatabaseJobQueue(self.database, self.dead_after)
+        job = queue.claim(self.name, int(time.time()), LEASE_SECONDS, job_id)
+        if job is None:
+            return "taken"  # done, running under a live lease, or its source busy: nothing to do
+        return self._run_job(queue, self._engine(), job)
+
+    def deliver_event(self, event_id: int) -> str:
+        """Attempt callback ``event_id`` if it can be claimed now; its state after."""
+        return self._sender().deliver_one(event_id)
 
     def _engine(self) -> SyncEngine:
         return SyncEngine(self.database, self.vault, self.tokens, self.sync_settings, self.connections)
@@ -147,7 +171,7 @@ class Worker:
             ran += 1
         return ran
 
-    def _run_job(self, queue: JobQueue, engine: SyncEngine, job: Job) -> None:
+    def _run_job(self, queue: JobQueue, engine: SyncEngine, job: Job) -> str:
         renewed = time.monotonic()
 
         def keep_going() -> bool:
@@ -165,77 +189,12 @@ class Worker:
             outcome = engine.sync(job.source_id, keep_going)
         except Interrupted:
             queue.release(job, self.name, int(time.time()))
-            return
+            return "released"
         except Exception as error:
             # The engine turns every failure of the sync into a status and a retry; what lands
             # here is the database itself failing. The job ends; the scheduler tries again.
             logger.exception("sync job %d for source %d failed unexpectedly", job.id, job.source_id)
             queue.complete(job, self.name, int(time.time()), f"{type(error).__name__}: {error}"[:500])
-            return
+            return "failed"
         queue.complete(job, self.name, int(time.time()), None if outcome != "failed" else "the sync failed")
-
-
-@click.command("worker")
-@click.option("--poll", default=2.0, show_default=True, help="Seconds between looks for work when idle.")
-@with_appcontext
-def worker_command(poll: float) -> None:
-    """Run the sync worker in the foreground (stops cleanly on SIGTERM / SIGINT)."""
-    storage.get_db()  # on an outdated schema: stop now, naming the upgrade command
-    worker = Worker(current_app._get_current_object(), poll_seconds=poll)
-
-    def stop(signum, _frame) -> None:
-        logger.info(
-            "worker %s: %s received, finishing the current batch", worker.name, signal.Signals(signum).name
-        )
-        worker.stop()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    worker.run()
-
-
-callbacks_cli = AppGroup("callbacks", help="Initial-sync callbacks sent to API clients.")
-
-
-@callbacks_cli.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, each event with its attempts.")
-def list_callbacks(as_json: bool) -> None:
-    """Every callback event with its delivery attempts."""
-    database = storage.get_db()
-    events = [
-        {**event, "attempt_log": storage.callback_attempts_of(database, event["id"])}
-        for event in storage.callback_events_list(database)
-    ]
-    if as_json:
-        click.echo(json.dumps(events, indent=2))
-        return
-    if not events:
-        click.echo("No callbacks yet.")
-    for event in events:
-        click.echo(
-            f"#{event['id']} {event['state']:<9} account {event['account_id']} "
-            f"source {event['source_label']} -> {event['url']} ({event['attempts']} attempt(s))"
-            + (f": {event['last_error']}" if event["last_error"] else "")
-        )
-        for attempt in event["attempt_log"]:
-            click.echo(
-                f"    {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(attempt['attempted_at']))} "
-                f"status {attempt['status'] or '-'} {attempt['latency_ms']} ms {attempt['error'] or ''}"
-            )
-
-
-@callbacks_cli.command("resend")
-@click.argument("event_id", type=int)
-def resend_callback(event_id: int) -> None:
-    """Send a delivered or failed callback again (the worker picks it up)."""
-    database = storage.get_db()
-    if storage.callback_event(database, event_id) is None:
-        raise click.ClickException(f"no callback #{event_id}")
-    if not storage.resend_callback(database, event_id, int(time.time())):
-        raise click.ClickException(f"callback #{event_id} is already waiting to be sent")
-    click.echo(f"Callback #{event_id} queued to be sent again.")
-
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(worker_command)
-    app.cli.add_command(callbacks_cli)
+        return outcome
