@@ -10,10 +10,15 @@ per client address, so they can't be used to guess passwords or sweep a network.
 
 from __future__ import annotations
 
+import functools
+import time
+from collections.abc import Callable
+
 from flask import Blueprint, Flask, Response, current_app, render_template, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from werkzeug.exceptions import HTTPException
+from limits import parse_many
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from werkzeug.exceptions import HTTPException, TooManyRequests
 
 FORM_MAX_BYTES = 64 * 1024
 LIMITER = "connect.limiter"
@@ -58,34 +63,53 @@ REFUSALS = {
 }
 
 
-def refusal_page(error: HTTPException) -> tuple[str, int]:
-    """A friendly page for a request refused before any view ran (oversized, rate-limited…)."""
+def refusal_page(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+    """A friendly page for a refused request (oversized, rate-limited…), with the error's own
+    headers (``Retry-After``)."""
     status = error.code or 400
     title, explanation = REFUSALS.get(status, ("That didn't work", error.description or ""))
     page = render_template(
         "connect/problem.html", title=title, explanation=explanation, back=request.blueprint == "connect"
     )
-    return page, status
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+    return page, status, headers
+
+
+class FormLimiter:
+    """Counts POSTs per client address in a moving window (the ``limits`` library, as
+    Flask-Limiter uses it), for the few endpoints that try a login for anyone. It hooks only
+    those views, so the host's other pages — and any limiter of its own — are untouched."""
+
+    def __init__(self, rate: str, storage_uri: str) -> None:
+        self.limits = parse_many(rate)
+        self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+
+    def allow(self, endpoint: str, address: str) -> int | None:
+        """None when the request may go on; otherwise the seconds until it may."""
+        for limit in self.limits:
+            if not self.limiter.hit(limit, endpoint, address):
+                reset, _ = self.limiter.get_window_stats(limit, endpoint, address)
+                return max(1, int(reset - time.time()))
+        return None
+
+    def wrap(self, endpoint: str, view: Callable) -> Callable:
+        @functools.wraps(view)
+        def limited(*args, **kwargs):
+            if request.method == "POST":
+                wait = self.allow(endpoint, request.remote_addr or "unknown")
+                if wait is not None:
+                    raise TooManyRequests(retry_after=wait)
+            return view(*args, **kwargs)
+
+        return limited
 
 
 def limit_form_posts(app: Flask, endpoint: str) -> None:
-    """Rate-limit POSTs to ``endpoint`` per client address (``CONNECT_FORM_RATE_LIMIT``).
-
-    Connect's own limiter, under its own key prefix, so a host's Flask-Limiter and its
-    settings are left alone."""
+    """Rate-limit POSTs to ``endpoint`` per client address (``CONNECT_FORM_RATE_LIMIT``)."""
     limiter = app.extensions.get(LIMITER)
     if limiter is None:
-        limiter = Limiter(
-            get_remote_address,
-            app=app,
-            storage_uri=app.config.get("CONNECT_RATE_LIMIT_STORAGE") or "memory://",
-            key_prefix="connect",
-            # Only the limits set here: a host's RATELIMIT_DEFAULT is for its own limiter.
-            default_limits_exempt_when=lambda: True,
-            application_limits_exempt_when=lambda: True,
-            headers_enabled=True,
+        limiter = app.extensions[LIMITER] = FormLimiter(
+            app.config.get("CONNECT_FORM_RATE_LIMIT") or "10/minute;60/hour",
+            app.config.get("CONNECT_RATE_LIMIT_STORAGE") or "memory://",
         )
-        app.extensions[LIMITER] = limiter
-    rate = app.config.get("CONNECT_FORM_RATE_LIMIT") or "10/minute;60/hour"
-    view = app.view_functions[endpoint]
-    app.view_functions[endpoint] = limiter.limit(rate, methods=["POST"])(view)
+    app.view_functions[endpoint] = limiter.wrap(endpoint, app.view_functions[endpoint])

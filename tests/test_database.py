@@ -140,3 +140,36 @@ def test_healthz_answers_503_when_the_database_is_gone(tmp_path):
 def test_a_database_setting_it_cannot_use_is_named(tmp_path, setting):
     with pytest.raises(storage.DatabaseError, match="CONNECT_DATABASE"):
         storage.open_database(setting)
+
+
+def test_on_an_older_postgresql_schema_processes_stop_naming_the_upgrade_command(postgres, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.servers import ROOT
+
+    url = postgres.new_database(empty=True)
+    environment = {**os.environ, "CONNECT_ENV": "production", "SECRET_KEY": "k", "CONNECT_DATABASE": url}
+
+    def flask(*arguments: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", *arguments],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    with pytest.raises(storage.DatabaseError, match="flask --app app db upgrade"):
+        create_app(app_config(tmp_path, CONNECT_ENV="production", CONNECT_DATABASE=url))  # a web process
+    worker = flask("worker")
+    assert worker.returncode != 0
+    assert "flask --app app db upgrade" in worker.stderr and "Traceback" not in worker.stderr
+
+    upgraded = flask("db", "upgrade")
+    current = flask("db", "current", "--json")
+
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert '"up_to_date": true' in current.stdout

@@ -27,7 +27,6 @@ _TOKEN_CHARACTERS = set(string.ascii_letters + string.digits + "-._~+/=")
 class _Validator(RequestValidator):
     database: Database
     vault: Vault
-    nonce_reused: bool = field(default=False, init=False)
     _secrets: dict[str, str | None] = field(default_factory=dict, init=False)
 
     enforce_ssl = False  # TLS is the reverse proxy's job; signatures still bind the URL
@@ -52,8 +51,9 @@ class _Validator(RequestValidator):
         return self._secret(client_key) or "unknown-client-secret"
 
     def validate_timestamp_and_nonce(self, client_key, timestamp, nonce, request, **_tokens) -> bool:
-        self.nonce_reused = storage.nonce_used(self.database, client_key, nonce)
-        return not self.nonce_reused
+        # Decided once the signature holds, by recording the nonce (``use_nonce``): one
+        # statement that both checks and claims it, so two replays racing can't both pass.
+        return True
 
     def _secret(self, client_key: str) -> str | None:
         """Looked up once per request: oauthlib asks for it twice."""
@@ -110,6 +110,4 @@ def _reason(validator: _Validator, request) -> str:
         return "oauth_timestamp is more than 5 minutes away from the server's clock"
     if not validator.check_client_key(request.client_key) or not validator.check_nonce(request.nonce):
         return "oauth_consumer_key or oauth_nonce has characters that are not allowed"
-    if validator.nonce_reused:
-        return "oauth_nonce was already used: sign each request anew"
     return "invalid consumer key or signature"

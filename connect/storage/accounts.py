@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, select, update
 
 from .database import Database
 from .index import forget_orphan_messages
@@ -13,15 +13,30 @@ from .schema import sources
 
 
 def insert_account(database: Database, account: dict[str, Any]) -> None:
-    database.write(accounts_table.insert().values(**account))
+    database.write(accounts_table.insert(), account)
+
+
+_ACCOUNT = select(accounts_table).where(
+    accounts_table.c.id == bindparam("account_id"), accounts_table.c.consumer_key == bindparam("key")
+)
+_SOURCES_OF = (
+    select(sources)
+    .where(sources.c.account_id.in_(bindparam("account_ids", expanding=True)))
+    .order_by(sources.c.account_id, sources.c.id)
+)
+
+
+_ACCOUNTS_PAGE = (
+    select(accounts_table)
+    .where(accounts_table.c.consumer_key == bindparam("key"))
+    .order_by(accounts_table.c.created, accounts_table.c.id)
+    .limit(bindparam("limit", literal_execute=False))
+    .offset(bindparam("offset"))
+)
 
 
 def account(database: Database, consumer_key: str, account_id: str) -> dict[str, Any] | None:
-    return database.first(
-        select(accounts_table).where(
-            accounts_table.c.id == account_id, accounts_table.c.consumer_key == consumer_key
-        )
-    )
+    return database.first(_ACCOUNT, {"account_id": account_id, "key": consumer_key})
 
 
 def accounts(
@@ -36,6 +51,9 @@ def accounts(
     """The client's accounts, oldest first; ``email`` matches the account's or a source's
     address (in any case), ``statuses`` keeps accounts with a source in one of them."""
     a = accounts_table
+    if email is None and statuses is None:
+        page = {"key": consumer_key, "offset": offset, "limit": 2**62 if limit is None else limit}
+        return database.rows(_ACCOUNTS_PAGE, page)
     query = select(a).where(a.c.consumer_key == consumer_key)
     if email is not None:
         wanted = email.lower()
@@ -71,9 +89,9 @@ def sources_of(
     """Sources of these accounts, each account's in creation order (its first is label 0)."""
     if not account_ids:
         return []
-    query = select(sources).where(sources.c.account_id.in_(account_ids))
-    if statuses is not None:
-        query = query.where(sources.c.status.in_(statuses))
+    if statuses is None:
+        return database.rows(_SOURCES_OF, {"account_ids": list(account_ids)})
+    query = select(sources).where(sources.c.account_id.in_(account_ids), sources.c.status.in_(statuses))
     return database.rows(query.order_by(sources.c.account_id, sources.c.id))
 
 

@@ -6,19 +6,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .database import Database
-from .dialect import insert_ignoring_conflicts
 from .schema import api_clients, oauth_nonces, oauth_providers, sources
+
+_NEW_NONCE = {
+    "sqlite": sqlite.insert(oauth_nonces).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(oauth_nonces).on_conflict_do_nothing(),
+}
 
 
 def insert_api_client(database: Database, client: dict[str, Any]) -> None:
-    database.write(api_clients.insert().values(**client))
+    database.write(api_clients.insert(), client)
+
+
+# Built once: the statements every signed request runs (building one costs more than running it).
+_API_CLIENT = select(api_clients).where(api_clients.c.consumer_key == bindparam("key"))
+_FORGET_NONCES = delete(oauth_nonces).where(oauth_nonces.c.timestamp < bindparam("before"))
 
 
 def api_client(database: Database, consumer_key: str) -> dict[str, Any] | None:
-    return database.first(select(api_clients).where(api_clients.c.consumer_key == consumer_key))
+    return database.first(_API_CLIENT, {"key": consumer_key})
 
 
 def api_client_named(database: Database, name: str) -> dict[str, Any] | None:
@@ -39,22 +49,24 @@ def api_client_name(database: Database, consumer_key: str) -> str:
 def use_nonce(database: Database, consumer_key: str, nonce: str, timestamp: int, forget_before: int) -> bool:
     """Record a nonce; False when it was already used. Forgets nonces older than the window."""
     with database.transaction() as connection:
-        connection.execute(delete(oauth_nonces).where(oauth_nonces.c.timestamp < forget_before))
-        statement = insert_ignoring_conflicts(database, oauth_nonces).values(
-            consumer_key=consumer_key, nonce=nonce, timestamp=timestamp
+        if database.due("forget-nonces", 60):  # once a minute is enough to keep the table small
+            connection.execute(_FORGET_NONCES, {"before": forget_before})
+        statement = _NEW_NONCE[database.dialect]
+        return (
+            connection.execute(
+                statement, {"consumer_key": consumer_key, "nonce": nonce, "timestamp": timestamp}
+            ).rowcount
+            == 1
         )
-        return connection.execute(statement).rowcount == 1
+
+
+_NONCE_USED = select(oauth_nonces.c.timestamp).where(
+    oauth_nonces.c.consumer_key == bindparam("key"), oauth_nonces.c.nonce == bindparam("nonce")
+)
 
 
 def nonce_used(database: Database, consumer_key: str, nonce: str) -> bool:
-    return (
-        database.scalar(
-            select(func.count())
-            .select_from(oauth_nonces)
-            .where(oauth_nonces.c.consumer_key == consumer_key, oauth_nonces.c.nonce == nonce)
-        )
-        > 0
-    )
+    return database.first(_NONCE_USED, {"key": consumer_key, "nonce": nonce}) is not None
 
 
 _ENCRYPTED = (

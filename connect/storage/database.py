@@ -20,6 +20,7 @@ import contextlib
 import functools
 import os
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -95,24 +96,31 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def begin(connection: Connection) -> None:
-        writing = connection.get_execution_options().get(_WRITE)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        # Writes take the lock up front; reads need no transaction of their own (each SELECT
+        # reads one consistent snapshot) and so cost no extra round of BEGIN and ROLLBACK.
+        if connection.info.get(_WRITE):
+            connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
     return engine
 
 
 def _postgresql_engine(url: str) -> Engine:
-    return create_engine(url, pool_size=8, max_overflow=56, pool_pre_ping=True, execution_options=ROWCOUNT)
+    return create_engine(url, pool_size=8, max_overflow=56, pool_recycle=3600, execution_options=ROWCOUNT)
 
 
 class Database:
-    """The engine, and the transaction this thread is in, if any."""
+    """The engine, and this thread's connection to it.
+
+    Each thread keeps one connection and reuses it (taking one from the pool costs more than a
+    query); a write transaction runs on it, and storage functions called inside join it."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.dialect = make_url(url).get_backend_name()
         self.engine = _sqlite_engine(url) if self.dialect == "sqlite" else _postgresql_engine(url)
         self._local = threading.local()
+        self._chores: dict[str, float] = {}
+        self._chores_lock = threading.Lock()
 
     @property
     def safe_url(self) -> str:
@@ -123,29 +131,75 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.dialect == "sqlite"
 
+    def due(self, chore: str, seconds: float) -> bool:
+        """Whether ``chore`` (some housekeeping) is due in this process: at most once per
+        ``seconds``."""
+        now = time.monotonic()
+        with self._chores_lock:
+            if now - self._chores.get(chore, -seconds) < seconds:
+                return False
+            self._chores[chore] = now
+        return True
+
+    def _connection(self) -> Connection:
+        local = self._local
+        connection = getattr(local, "connection", None)
+        if connection is None or connection.closed or getattr(local, "pid", None) != os.getpid():
+            connection = local.connection = self.engine.connect()
+            local.pid = os.getpid()
+        return connection
+
+    def _discard(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            with contextlib.suppress(SQLAlchemyError):
+                connection.invalidate()
+                connection.close()
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Connection]:
         """Writes that commit together (joined by nested uses in the same thread)."""
-        current = getattr(self._local, "connection", None)
-        if current is not None:
-            yield current
+        if getattr(self._local, "depth", 0):
+            self._local.depth += 1
+            try:
+                yield self._local.connection
+            finally:
+                self._local.depth -= 1
             return
-        with self.engine.connect().execution_options(**{_WRITE: True}) as connection:
+        connection = self._connection()
+        if connection.in_transaction():
+            connection.rollback()  # a read's implicit transaction (PostgreSQL), not ours
+        connection.info[_WRITE] = True
+        self._local.depth = 1
+        try:
             with connection.begin():
-                self._local.connection = connection
-                try:
-                    yield connection
-                finally:
-                    self._local.connection = None
+                connection.info[_WRITE] = False
+                yield connection
+        except SQLAlchemyError:
+            self._discard()
+            raise
+        finally:
+            self._local.depth = 0
+            if not connection.closed:
+                connection.info[_WRITE] = False
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Connection]:
-        current = getattr(self._local, "connection", None)
-        if current is not None:
-            yield current
+        if getattr(self._local, "depth", 0):
+            yield self._local.connection
             return
-        with self.engine.connect() as connection:
+        connection = self._connection()
+        try:
             yield connection
+        except SQLAlchemyError:
+            self._discard()
+            raise
+        finally:
+            # PostgreSQL began a transaction for the read: end it, so no snapshot or lock is held
+            # between calls. SQLite reads outside any transaction (the driver is in autocommit).
+            if not self.is_sqlite and not connection.closed and connection.in_transaction():
+                connection.rollback()
 
     def rows(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None
@@ -179,12 +233,16 @@ class Database:
         if path and path != ":memory:" and not os.path.isfile(path):
             return False
         try:
-            with self.engine.connect() as connection:
+            with self.reading() as connection:
                 return connection.exec_driver_sql("SELECT 1").scalar() == 1
         except SQLAlchemyError:
             return False
 
     def close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None and not connection.closed:
+            connection.close()
+        self._local.connection = None
         self.engine.dispose()
 
 

@@ -81,7 +81,7 @@ def record_callback_attempt(
 ) -> None:
     """Log an attempt and apply its outcome to the event (delivered, failed, or retry later)."""
     with database.transaction() as connection:
-        connection.execute(callback_attempts.insert().values(**attempt, event_id=event_id))
+        connection.execute(callback_attempts.insert(), {**attempt, "event_id": event_id})
         connection.execute(
             update(callback_events)
             .where(callback_events.c.id == event_id)

@@ -6,19 +6,24 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .database import Database
 from .dialect import insert_ignoring_conflicts
 from .schema import completed_syncs as completed_syncs_table
 from .schema import helper_users
 
+_RECORD = {
+    "sqlite": sqlite.insert(completed_syncs_table).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(completed_syncs_table).on_conflict_do_nothing(),
+}
+
 
 def record_completed_sync(database: Database, sync: dict[str, Any]) -> bool:
     """Store a verified callback; False when its token was already recorded (a retry).
 
     One statement, no read first: a retry costs the same as a first delivery."""
-    statement = insert_ignoring_conflicts(database, completed_syncs_table).values(**sync)
-    return database.write(statement).rowcount == 1
+    return database.write(_RECORD[database.dialect], sync).rowcount == 1
 
 
 def completed_syncs(database: Database) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, delete, literal, select, text, update
+from sqlalchemy import bindparam, case, delete, literal, select, text, update
 
 from .database import Database
 from .dialect import insert, insert_ignoring_conflicts
@@ -52,12 +52,15 @@ def queue_retry(database: Database, source_id: int, run_after: int, now: int) ->
     queue_sync(database, source_id, "retry", now, run_after)
 
 
+_PENDING = select(sync_jobs).where(
+    sync_jobs.c.state.in_(PENDING), sync_jobs.c.source_id.in_(bindparam("source_ids", expanding=True))
+)
+
+
 def pending_syncs(database: Database, source_ids: list[int]) -> dict[int, dict[str, Any]]:
     if not source_ids:
         return {}
-    rows = database.rows(
-        select(sync_jobs).where(sync_jobs.c.state.in_(PENDING), sync_jobs.c.source_id.in_(source_ids))
-    )
+    rows = database.rows(_PENDING, {"source_ids": list(source_ids)})
     return {row["source_id"]: row for row in rows}
 
 
@@ -257,7 +260,7 @@ def record_sync_success(
         )
         if first and row.callback_url and callback is not None:
             connection.execute(
-                callback_events.insert().values(**callback, source_id=source_id, url=row.callback_url)
+                callback_events.insert(), {**callback, "source_id": source_id, "url": row.callback_url}
             )
     return first
 

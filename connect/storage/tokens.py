@@ -53,7 +53,7 @@ def delete_provider(database: Database, consumer_key: str, provider_consumer_key
 
 
 def insert_connect_token(database: Database, token: dict[str, Any]) -> None:
-    database.write(tokens.insert().values(**token))
+    database.write(tokens.insert(), token)
 
 
 def _live(now: int):
