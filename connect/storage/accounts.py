@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, exists, func, select, update
 
-from .database import Database
+from .database import Database, Prepared
 from .index import forget_orphan_messages
 from .schema import accounts as accounts_table
 from .schema import sources
@@ -16,8 +16,10 @@ def insert_account(database: Database, account: dict[str, Any]) -> None:
     database.write(accounts_table.insert(), account)
 
 
-_ACCOUNT = select(accounts_table).where(
-    accounts_table.c.id == bindparam("account_id"), accounts_table.c.consumer_key == bindparam("key")
+_ACCOUNT = Prepared(
+    select(accounts_table).where(
+        accounts_table.c.id == bindparam("account_id"), accounts_table.c.consumer_key == bindparam("key")
+    )
 )
 _SOURCES_OF = (
     select(sources)
@@ -26,7 +28,7 @@ _SOURCES_OF = (
 )
 
 
-_ACCOUNTS_PAGE = (
+_ACCOUNTS_PAGE = Prepared(
     select(accounts_table)
     .where(accounts_table.c.consumer_key == bindparam("key"))
     .order_by(accounts_table.c.created, accounts_table.c.id)

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .database import Database
+from .database import Database, Prepared
 from .schema import api_clients, oauth_nonces, oauth_providers, sources
 
 _NEW_NONCE = {
-    "sqlite": sqlite.insert(oauth_nonces).on_conflict_do_nothing(),
-    "postgresql": postgresql.insert(oauth_nonces).on_conflict_do_nothing(),
+    "sqlite": Prepared(sqlite.insert(oauth_nonces).on_conflict_do_nothing()),
+    "postgresql": Prepared(postgresql.insert(oauth_nonces).on_conflict_do_nothing()),
 }
 
 
@@ -23,7 +23,7 @@ def insert_api_client(database: Database, client: dict[str, Any]) -> None:
 
 
 # Built once: the statements every signed request runs (building one costs more than running it).
-_API_CLIENT = select(api_clients).where(api_clients.c.consumer_key == bindparam("key"))
+_API_CLIENT = Prepared(select(api_clients).where(api_clients.c.consumer_key == bindparam("key")))
 _FORGET_NONCES = delete(oauth_nonces).where(oauth_nonces.c.timestamp < bindparam("before"))
 
 
@@ -48,16 +48,10 @@ def api_client_name(database: Database, consumer_key: str) -> str:
 
 def use_nonce(database: Database, consumer_key: str, nonce: str, timestamp: int, forget_before: int) -> bool:
     """Record a nonce; False when it was already used. Forgets nonces older than the window."""
-    with database.transaction() as connection:
-        if database.due("forget-nonces", 60):  # once a minute is enough to keep the table small
-            connection.execute(_FORGET_NONCES, {"before": forget_before})
-        statement = _NEW_NONCE[database.dialect]
-        return (
-            connection.execute(
-                statement, {"consumer_key": consumer_key, "nonce": nonce, "timestamp": timestamp}
-            ).rowcount
-            == 1
-        )
+    if database.due("forget-nonces", 60):  # once a minute is enough to keep the table small
+        database.run(_FORGET_NONCES, {"before": forget_before})
+    new = {"consumer_key": consumer_key, "nonce": nonce, "timestamp": timestamp}
+    return database.run(_NEW_NONCE[database.dialect], new) == 1
 
 
 _NONCE_USED = select(oauth_nonces.c.timestamp).where(

@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .database import Database
+from .database import Database, Prepared
 from .dialect import insert_ignoring_conflicts
 from .schema import completed_syncs as completed_syncs_table
 from .schema import helper_users
 
 _RECORD = {
-    "sqlite": sqlite.insert(completed_syncs_table).on_conflict_do_nothing(),
-    "postgresql": postgresql.insert(completed_syncs_table).on_conflict_do_nothing(),
+    "sqlite": Prepared(sqlite.insert(completed_syncs_table).on_conflict_do_nothing()),
+    "postgresql": Prepared(postgresql.insert(completed_syncs_table).on_conflict_do_nothing()),
 }
 
 
@@ -23,7 +23,7 @@ def record_completed_sync(database: Database, sync: dict[str, Any]) -> bool:
     """Store a verified callback; False when its token was already recorded (a retry).
 
     One statement, no read first: a retry costs the same as a first delivery."""
-    return database.write(_RECORD[database.dialect], sync).rowcount == 1
+    return database.run(_RECORD[database.dialect], sync) == 1
 
 
 def completed_syncs(database: Database) -> list[dict[str, Any]]:
