@@ -23,11 +23,14 @@ def create_account(tenant: Tenant, parameters: Parameters) -> tuple[dict[str, An
         "first_name": parameters.text("first_name", max_length=200) or "",
         "last_name": parameters.text("last_name", max_length=200) or "",
         "created": tenant.now,
+        "suspended": 0,
     }
-    wants_source = parameters.any_given(("server", "username", "password", *sources.PROVIDER_PARAMETERS))
-    with storage.transaction(tenant.database):
+    if not parameters.any_given(("server", "username", "password", *sources.PROVIDER_PARAMETERS)):
         storage.insert_account(tenant.database, account)
-        source = sources.add_source(tenant, account["id"], email, parameters) if wants_source else None
+        return account, None
+    with storage.transaction(tenant.database):  # the account with its source, or neither
+        storage.insert_account(tenant.database, account)
+        source = sources.add_source(tenant, account["id"], email, parameters)
     return account, source
 
 

@@ -12,8 +12,11 @@ from .schema import accounts as accounts_table
 from .schema import sources
 
 
+_INSERT_ACCOUNT = Prepared(accounts_table.insert())
+
+
 def insert_account(database: Database, account: dict[str, Any]) -> None:
-    database.write(accounts_table.insert(), account)
+    database.run(_INSERT_ACCOUNT, account)
 
 
 _ACCOUNT = Prepared(
