@@ -11,7 +11,6 @@ from .index import forget_orphan_messages
 from .schema import accounts as accounts_table
 from .schema import sources
 
-
 _INSERT_ACCOUNT = Prepared(accounts_table.insert())
 
 
