@@ -29,7 +29,7 @@ from app import create_app  # noqa: E402
 from connect import accounts, clients, storage  # noqa: E402
 from connect.parameters import Parameters  # noqa: E402
 from connect.tenant import Tenant  # noqa: E402
-from tests.dovecot import message, start_dovecot  # noqa: E402
+from tests.dovecot import start_dovecot  # noqa: E402
 from tests.postgres import start_postgres  # noqa: E402
 from tests.redis_server import start_redis  # noqa: E402
 from tests.servers import ROOT  # noqa: E402
@@ -123,14 +123,7 @@ def main() -> None:
         users = [f"scale-{n}@example.com" for n in range(sources)]
         for user in users:
             dovecot.add_user(user, "pw")
-            for number in range(per_source):
-                dovecot.deliver(
-                    user,
-                    message(
-                        f"Scale message {number}",
-                        attachments=[("notes.txt", "text/plain", b"x" * 300)] if number % 4 == 0 else [],
-                    ),
-                )
+            dovecot.fill(user, per_source, "Scale message", attachment_every=4)
         base = {
             **os.environ,
             "CONNECT_ENV": "production",

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.dovecot import message, start_dovecot  # noqa: E402
+from tests.dovecot import start_dovecot  # noqa: E402
 from tests.mail_world import MailWorld  # noqa: E402
 from tests.oauth_provider import OAuthProvider  # noqa: E402
 from tests.tls import make_certificates  # noqa: E402
@@ -27,17 +27,6 @@ from tests.tls import make_certificates  # noqa: E402
 SMALL = 400
 LARGE = 4 * SMALL
 logging.disable(logging.WARNING)
-
-
-def fill(dovecot, user: str, count: int) -> None:
-    for number in range(count):
-        dovecot.deliver(
-            user,
-            message(
-                f"Bench message {number}",
-                attachments=[("notes.txt", "text/plain", b"x" * 200)] if number % 5 == 0 else [],
-            ),
-        )
 
 
 def timed_sync(world: MailWorld, account_id: str, label: str, *, force: bool = False) -> tuple[float, int]:
@@ -64,7 +53,7 @@ def main() -> None:
         for size in (SMALL, LARGE):
             user = f"bench-{size}@example.com"
             dovecot.add_user(user, "pw")
-            fill(dovecot, user, size)
+            dovecot.fill(user, size, "Bench message")
             folder = root / f"world-{size}"
             folder.mkdir()
             world = MailWorld.create(folder, dovecot, provider)

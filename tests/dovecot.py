@@ -169,6 +169,12 @@ class Dovecot:
         (path / name).write_bytes(raw)
         os.chown(path / name, self.nobody.pw_uid, self.nobody.pw_gid)
 
+    def fill(self, user: str, count: int, subject: str = "Message", attachment_every: int = 5) -> None:
+        """``count`` messages, every ``attachment_every``-th with a small text attachment."""
+        for number in range(count):
+            attached = [("notes.txt", "text/plain", b"x" * 200)] if number % attachment_every == 0 else []
+            self.deliver(user, message(f"{subject} {number}", attachments=attached))
+
     @contextlib.contextmanager
     def imap(self, user: str) -> Iterator[IMAPClient]:
         """The user's own IMAP session, for changes a mail client would make."""
