@@ -66,6 +66,7 @@ def test_keys_create_prints_a_client_once_and_keys_list_never_shows_secrets(tmp_
     created = json.loads(runner.invoke(args=["keys", "create", "billing app", "--json"]).output)
     text = runner.invoke(args=["keys", "create", "other app"]).output
     listed = runner.invoke(args=["keys", "list"]).output
+    listed_json = runner.invoke(args=["keys", "list", "--json"]).output
 
     assert created["name"] == "billing app"
     assert len(created["consumer_key"]) == 24
@@ -73,6 +74,10 @@ def test_keys_create_prints_a_client_once_and_keys_list_never_shows_secrets(tmp_
     assert "consumer secret:" in text and "not shown again" in text
     assert created["consumer_key"] in listed and "billing app" in listed
     assert created["consumer_secret"] not in listed
+    as_json = json.loads(listed_json)
+    assert {client["name"] for client in as_json} >= {"billing app", "other app"}
+    assert {"name", "consumer_key", "created"} == set(as_json[0])
+    assert created["consumer_secret"] not in listed_json
 
 
 def test_rotating_the_secret_key_with_reencrypt(tmp_path):

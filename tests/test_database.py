@@ -13,6 +13,7 @@ from app import create_app
 from connect import storage
 from connect.crypto import Vault
 from tests.conftest import app_config
+from tests.sql import run_sql
 
 # Written by the release before Alembic (user_version 4) under SECRET_KEY "released-secret-key":
 # one API client with an OAuth provider, an account with a password source, a recorded
@@ -120,7 +121,34 @@ def test_a_token_is_recorded_once(tmp_path):
 
 def test_healthz_answers_ok_while_the_database_is_readable(client):
     answer = client.get("/healthz")
-    assert (answer.status_code, answer.json) == (200, {"status": "ok"})
+    assert answer.status_code == 200
+    assert answer.json == {"status": "ok", "worker": {"last_heartbeat": None}, "queue": {"backlog": 0}}
+
+
+def test_healthz_reports_the_workers_heartbeat_and_the_backlog(app, client):
+    import time
+
+    now = int(time.time())
+    with app.app_context():
+        database = storage.get_db()
+        storage.heartbeat(database, "worker-1", now - 3)
+        run_sql(database, "INSERT INTO api_clients VALUES ('k', 'n', :s, 1)", s=b"x")
+        run_sql(database, "INSERT INTO accounts (id, consumer_key, email, created) VALUES ('a', 'k', 'e', 1)")
+        for number in range(2):
+            run_sql(
+                database,
+                "INSERT INTO sources (account_id, label, email, username, server, port, use_ssl, "
+                "authentication_type, status, sync_period, created) "
+                "VALUES ('a', :label, 'e', 'u', 's', 993, 1, 'password', 'OK', '24h', 1)",
+                label=f"l{number}",
+            )
+        [first, second] = storage.sources_of(database, ["a"])
+        storage.queue_sync(database, first["id"], "initial", now - 10)
+        storage.queue_sync(database, second["id"], "later", now, run_after=now + 3600)
+
+    answer = client.get("/healthz")
+
+    assert answer.json == {"status": "ok", "worker": {"last_heartbeat": now - 3}, "queue": {"backlog": 1}}
 
 
 def test_healthz_answers_503_when_the_database_is_gone(tmp_path):

@@ -117,9 +117,19 @@ def create_key(name: str, as_json: bool) -> None:
 
 
 @keys_cli.command("list")
-def list_keys() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def list_keys(as_json: bool) -> None:
     """List API clients (without their secrets)."""
-    for row in storage.api_clients_list(storage.get_db()):
+    rows = storage.api_clients_list(storage.get_db())
+    if as_json:
+        shown = [
+            {"name": r["name"], "consumer_key": r["consumer_key"], "created": r["created"]} for r in rows
+        ]
+        click.echo(json.dumps(shown, indent=2))
+        return
+    if not rows:
+        click.echo("No API clients yet: `flask --app app keys create NAME` makes one.")
+    for row in rows:
         click.echo(f"{row['consumer_key']}  {row['name']}")
 
 

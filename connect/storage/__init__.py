@@ -92,6 +92,7 @@ from .jobs import (
     renew_sync_lease,
     sync_context,
     sync_jobs_list,
+    worker_status,
 )
 from .mail import (
     ADDRESS_FIELDS,

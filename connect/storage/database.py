@@ -28,7 +28,7 @@ from typing import Any
 import re2
 from sqlalchemy import Connection, Engine, create_engine, event, literal, make_url, select
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.sql import Executable
 
 # Seconds a SQLite writer waits for another process's transaction before giving up.
@@ -263,9 +263,9 @@ class Database:
         values = compiled.construct_params(parameters)
         try:
             cursor = self._connection().connection.driver_connection.execute(sql, [values[n] for n in names])
-        except sqlite3.Error:
+        except sqlite3.Error as error:
             self._discard()
-            raise
+            raise DBAPIError.instance(sql, None, error, sqlite3.Error) from error
         if rowcount:
             return cursor.rowcount
         columns = [column[0] for column in cursor.description]
@@ -290,7 +290,7 @@ class Database:
             return False
         try:
             return self.first(_ANSWER) == {"answer": 1}
-        except (SQLAlchemyError, sqlite3.Error):
+        except SQLAlchemyError:
             return False
 
     def close(self) -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, literal, select, text, update
+from sqlalchemy import bindparam, case, delete, func, literal, select, text, update
 
-from .database import Database
+from .database import Database, Prepared
 from .dialect import insert, insert_ignoring_conflicts
 from .schema import accounts, callback_events, oauth_providers, sources, sync_jobs, workers
 
@@ -202,6 +202,21 @@ def release_sync_job(database: Database, job_id: int, owner: str, now: int) -> N
             .where(sync_jobs.c.id == job_id, sync_jobs.c.lease_owner == owner)
             .values(state="queued", run_after=now, lease_owner=None, lease_expires=None)
         )
+
+
+_LAST_HEARTBEAT = Prepared(select(func.max(workers.c.heartbeat).label("heartbeat")))
+_BACKLOG = Prepared(
+    select(func.count().label("due")).where(
+        sync_jobs.c.state == "queued", sync_jobs.c.run_after <= bindparam("now")
+    )
+)
+
+
+def worker_status(database: Database, now: int) -> dict[str, Any]:
+    """For the health check: the latest heartbeat of any worker, and how many syncs are due."""
+    heartbeat = database.first(_LAST_HEARTBEAT)
+    backlog = database.first(_BACKLOG, {"now": now})
+    return {"last_heartbeat": heartbeat["heartbeat"] if heartbeat else None, "backlog": backlog["due"]}
 
 
 def sync_jobs_list(database: Database) -> list[dict[str, Any]]:
