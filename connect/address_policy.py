@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .errors import InvalidParameter
+from .public_url import origin
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
@@ -33,11 +34,13 @@ class AddressRefused(InvalidParameter):
 @dataclass(frozen=True)
 class AddressPolicy:
     allow_private: bool
+    # The app's own public origin (CONNECT_PUBLIC_URL): its own callbacks are never "private".
+    own_origins: frozenset[str] = frozenset()
 
-    def connect_address(self, host: str, port: int, what: str = "the server") -> str:
+    def connect_address(self, host: str, port: int, what: str = "the server", scheme: str = "") -> str:
         """The one address to connect to for ``host``, checked; AddressRefused says why not."""
         addresses = resolve(host, port, what)
-        if not self.allow_private:
+        if not self.allow_private and not self._own(scheme, host, port):
             for address in addresses:
                 if not is_public(address):
                     raise AddressRefused(
@@ -45,16 +48,26 @@ class AddressPolicy:
                     )
         return str(addresses[0])
 
-    def check_host(self, host: str, port: int, what: str) -> None:
+    def check_host(self, host: str, port: int, what: str, scheme: str = "") -> None:
         """Refuse a host at the door (API, forms); the connection checks again when it is made."""
         if not self.allow_private:
-            self.connect_address(host, port, what)
+            self.connect_address(host, port, what, scheme)
 
     def check_url(self, url: str, parameter: str = "callback_url") -> str:
         """An absolute http(s) URL without credentials whose host passes the rule."""
         host, port = url_host(url, parameter)
-        self.check_host(host, port, parameter)
+        self.check_host(host, port, parameter, urlsplit(url).scheme)
         return url
+
+    def _own(self, scheme: str, host: str, port: int) -> bool:
+        return bool(scheme) and f"{scheme}://{host.lower()}:{port}" in self.own_origins
+
+
+def address_policy(app) -> AddressPolicy:
+    """The app's policy, from ``CONNECT_ALLOW_PRIVATE_CALLBACKS`` and ``CONNECT_PUBLIC_URL``."""
+    public = app.config.get("CONNECT_PUBLIC_URL")
+    own = frozenset({origin(public)}) if public else frozenset()
+    return AddressPolicy(bool(app.config.get("CONNECT_ALLOW_PRIVATE_CALLBACKS")), own)
 
 
 def url_host(url: str, parameter: str) -> tuple[str, int]:

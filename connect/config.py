@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -70,6 +71,15 @@ def _text(raw: str) -> str | None:
     return raw or None
 
 
+def _public_url(raw: str) -> str | None:
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError("expected the app's base URL, such as https://mail.example.com")
+    return raw.rstrip("/")
+
+
 def _broker_url(raw: str) -> str | None:
     if not raw:
         return None
@@ -121,6 +131,8 @@ SETTINGS: tuple[Setting, ...] = (
     # IMAP login attempts per client address on the public forms, and where the counts live.
     Setting("CONNECT_FORM_RATE_LIMIT", _rate_limit, "10/minute;60/hour"),
     Setting("CONNECT_RATE_LIMIT_STORAGE", _text, "memory://"),
+    # The app's public base URL (https://mail.example.com) when a proxy in front doesn't say it.
+    Setting("CONNECT_PUBLIC_URL", _public_url),
     # Redis for Celery (redis://host:port/N); unset: the database queue, one process does all.
     Setting("CONNECT_BROKER_URL", _broker_url),
     # Seconds without a heartbeat after which a worker counts as dead and its jobs move on.

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 _INFO = b"connect: credentials at rest, v1"
+_FINGERPRINT_INFO = b"connect: which SECRET_KEY, v1"
 _UNREADABLE = (
     "a stored credential cannot be decrypted with any configured key: "
     "if SECRET_KEY changed, list the previous one in SECRET_KEY_FALLBACKS"
@@ -32,11 +33,20 @@ def _fernet(root_key: str | bytes) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(derived))
 
 
+def key_fingerprint(root_key: str | bytes) -> str:
+    """Names a SECRET_KEY without revealing it: which key a database was written under."""
+    material = root_key.encode() if isinstance(root_key, str) else root_key
+    derived = HKDF(algorithm=hashes.SHA256(), length=16, salt=None, info=_FINGERPRINT_INFO).derive(material)
+    return derived.hex()
+
+
 class Vault:
     """Encrypts with the current key; decrypts with the current key or any fallback."""
 
     def __init__(self, secret_key: str | bytes, fallbacks: Iterable[str | bytes] = ()) -> None:
         self._keys = MultiFernet([_fernet(secret_key), *(_fernet(key) for key in fallbacks if key)])
+        self.fingerprint = key_fingerprint(secret_key)
+        self.fallback_fingerprints = tuple(key_fingerprint(key) for key in fallbacks if key)
 
     def encrypt(self, plaintext: str) -> bytes:
         return self._keys.encrypt(plaintext.encode())

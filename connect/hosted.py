@@ -9,12 +9,13 @@ import hashlib
 import time
 
 from authlib.integrations.flask_client import OAuth
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session
 from flask_wtf.csrf import ValidationError, validate_csrf
 
 from . import connect_tokens, discovery, oauth, storage
 from .errors import ConnectError
 from .mailboxes import check_imap_login, gmail_source, imap_settings_from_form, imap_source
+from .public_url import external_url
 from .tenant import Tenant
 from .web_safety import protect_pages
 
@@ -30,6 +31,7 @@ def _tenant(token: dict) -> Tenant:
         current_app.extensions["connect.vault"],
         token["consumer_key"],
         bool(current_app.config.get("CONNECT_ALLOW_PRIVATE_CALLBACKS")),
+        own_origins=current_app.extensions["connect.connection"].policy.own_origins,
     )
 
 
@@ -113,9 +115,7 @@ def connect_token_google(token: str):
         )
     session[HOSTED_TOKEN] = token
     try:
-        return oauth.start(
-            client, url_for("connect_hosted.google_callback", _external=True), row["email"] or None
-        )
+        return oauth.start(client, external_url("connect_hosted.google_callback"), row["email"] or None)
     except oauth.DanceFailure as failure:
         return _page(row, f"{failure.title}. {failure.explanation}", status=502)
 

@@ -22,10 +22,11 @@ from flask import (
 from flask_wtf.csrf import CSRFError, ValidationError, validate_csrf
 
 from . import discovery, oauth, storage
-from .address_policy import AddressPolicy
+from .address_policy import address_policy
 from .client import SourcesClient
 from .errors import ConnectError
 from .mailboxes import HelperSettings, Mailboxes, imap_settings_from_form
+from .public_url import external_url
 from .web_safety import protect_pages
 from .wsgi_transport import WSGIAdapter
 
@@ -75,8 +76,8 @@ def _mailboxes() -> Mailboxes:
         gmail_port=int(config.get("GMAIL_IMAP_PORT") or 993),
         google_client_id=config.get("GOOGLE_CLIENT_ID"),
         google_client_secret=config.get("GOOGLE_CLIENT_SECRET"),
-        callback_url=url_for("connect_receiver.receive_sync", _external=True),
-        policy=AddressPolicy(bool(config.get("CONNECT_ALLOW_PRIVATE_CALLBACKS"))),
+        callback_url=external_url("connect_receiver.receive_sync"),
+        policy=address_policy(current_app),
     )
     return Mailboxes(storage.get_db(), api, settings, current_user_id())
 
@@ -160,7 +161,7 @@ def google_start():
     else:
         session.pop(RECONNECT, None)
     try:
-        return oauth.start(extension().google, url_for("connect.google_callback", _external=True), hint)
+        return oauth.start(extension().google, external_url("connect.google_callback"), hint)
     except oauth.DanceFailure as failure:
         return problem(failure.title, failure.explanation, 502, retry=url_for("connect.google_start"))
 

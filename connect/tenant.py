@@ -21,8 +21,9 @@ class Tenant:
     consumer_key: str
     allow_private_callbacks: bool = False
     now: int = field(default_factory=lambda: int(time.time()))
+    own_origins: frozenset[str] = frozenset()
 
     @property
     def policy(self) -> AddressPolicy:
         """Where the server may connect on this client's say-so (IMAP servers, callback URLs)."""
-        return AddressPolicy(self.allow_private_callbacks)
+        return AddressPolicy(self.allow_private_callbacks, self.own_origins)

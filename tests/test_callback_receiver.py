@@ -165,14 +165,12 @@ def test_a_failing_host_handler_does_not_fail_the_delivery(app, deliver):
 
 
 def test_no_secret_configured_refuses_everything(tmp_path, caplog):
-    from app import create_app
-    from tests.conftest import app_config
+    from flask import Flask
 
-    app = create_app(
-        app_config(
-            tmp_path, CONNECT_ENV="production", CONTEXTIO_CONSUMER_SECRET=None, CONTEXTIO_CALLBACK_SECRETS=()
-        )
-    )
+    from connect import CallbackReceiver
+
+    app = Flask("host-without-secrets", instance_path=str(tmp_path / "instance"))
+    CallbackReceiver(app, database=str(tmp_path / "receiver.sqlite3"))
     assert "no callback secret is configured" in caplog.text
     answer = app.test_client().post("/connect/callbacks/sync", data=signed_delivery()[0])
     assert answer.status_code == 401

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
+from connect.config import ConfigError
 from connect.crypto import UnreadableSecret, Vault
 from tests.conftest import app_config, source_parameters
 from tests.sql import run_sql
@@ -84,10 +85,9 @@ def test_rotating_the_secret_key_with_reencrypt(tmp_path):
     old = create_app(app_config(tmp_path, SECRET_KEY="the old key"))
     keys = json.loads(old.test_cli_runner().invoke(args=["keys", "create", "rotating", "--json"]).output)
 
-    without_fallback = create_app(app_config(tmp_path, SECRET_KEY="the new key"))
-    result = without_fallback.test_cli_runner().invoke(args=["secrets", "reencrypt"])
-    assert result.exit_code != 0
-    assert "SECRET_KEY_FALLBACKS" in result.output and "nothing was changed" in result.output
+    with pytest.raises(ConfigError, match="SECRET_KEY_FALLBACKS"):  # refused before writing anything
+        create_app(app_config(tmp_path, SECRET_KEY="the new key"))
+    clients_before = run_sql(str(tmp_path / "connect.sqlite3"), "SELECT consumer_key FROM api_clients")
 
     rotating = create_app(
         app_config(tmp_path, SECRET_KEY="the new key", SECRET_KEY_FALLBACKS=("the old key",))
@@ -101,3 +101,7 @@ def test_rotating_the_secret_key_with_reencrypt(tmp_path):
         "SELECT consumer_secret FROM api_clients WHERE consumer_key = ?", [keys["consumer_key"]]
     )
     assert Vault("the new key").decrypt(ciphertext) == keys["consumer_secret"]
+    assert [row["consumer_key"] for row in clients_before] == [keys["consumer_key"]]  # nothing added
+    create_app(app_config(tmp_path, SECRET_KEY="the new key"))  # the database is the new key's now
+    with pytest.raises(ConfigError, match="not the key"):
+        create_app(app_config(tmp_path, SECRET_KEY="the old key"))

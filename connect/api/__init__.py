@@ -14,8 +14,8 @@ from flask.cli import AppGroup
 from werkzeug.exceptions import HTTPException
 
 from .. import assets, clients, hosted, storage
-from ..address_policy import AddressPolicy
-from ..config import DEVELOPMENT
+from ..address_policy import address_policy
+from ..config import ConfigError
 from ..crypto import UnreadableSecret, Vault
 from ..sync import commands as sync_commands
 from ..sync.login import Connection
@@ -26,13 +26,14 @@ from .blueprint import bp
 
 logger = logging.getLogger("connect.api")
 
-DEVELOPMENT_CLIENT_NAME = "connect helper (development)"
+# The name is the one development setups have always had, so existing databases keep theirs.
+OWN_CLIENT_NAME = "connect helper (development)"
 
 
 class SourcesAPI:
     """Mounts ``/2.0`` and the hosted connect-token page, and adds the ``keys`` and
-    ``secrets`` commands. In development, with no ``CONTEXTIO_CONSUMER_*`` configured, it
-    makes (once) the API client that this app's own helper uses and configures it."""
+    ``secrets`` commands. With no ``CONTEXTIO_CONSUMER_*`` configured, it makes (once) the API
+    client that this app's own helper uses and configures it."""
 
     def __init__(self, app: Flask | None = None) -> None:
         if app is not None:
@@ -43,15 +44,14 @@ class SourcesAPI:
         assets.init_app(app)
         vault = Vault(app.config["SECRET_KEY"], app.config.get("SECRET_KEY_FALLBACKS") or ())
         app.extensions["connect.vault"] = vault
+        _bind_secret_key(app.extensions[storage.EXTENSION], vault)
         app.extensions["connect.tokens"] = AccessTokens(
             {
                 "GMAIL_OAUTH2": app.config["GOOGLE_SERVER_METADATA_URL"],
                 "MSLIVECONNECT": MICROSOFT_METADATA_URL,
             }
         )
-        app.extensions["connect.connection"] = Connection(
-            AddressPolicy(bool(app.config.get("CONNECT_ALLOW_PRIVATE_CALLBACKS")))
-        )
+        app.extensions["connect.connection"] = Connection(address_policy(app))
         app.extensions["connect.api"] = self
         app.register_blueprint(bp)
         app.register_blueprint(hosted.bp)
@@ -63,12 +63,38 @@ class SourcesAPI:
         own_client_unset = not (
             app.config.get("CONTEXTIO_CONSUMER_KEY") or app.config.get("CONTEXTIO_CONSUMER_SECRET")
         )
-        if app.config.get("CONNECT_ENV") == DEVELOPMENT and own_client_unset:
-            _configure_development_client(app, vault)
+        if own_client_unset:
+            _configure_own_client(app, vault)
 
 
-def _configure_development_client(app: Flask, vault: Vault) -> None:
-    client = clients.development_client(app.extensions[storage.EXTENSION], vault, DEVELOPMENT_CLIENT_NAME)
+def _bind_secret_key(database: storage.Database, vault: Vault) -> None:
+    """Refuse to run with a SECRET_KEY other than the one this database's credentials are
+    encrypted under: every row written after that would be unreadable (a command run without
+    the production environment, say). The first start records the key, after checking that
+    the credentials already stored open with it."""
+    if storage.current(database) != storage.head():
+        return  # an outdated schema: `flask db upgrade` first, which needs no key
+    sample = storage.any_consumer_secret(database)
+    if sample is not None:
+        try:
+            vault.decrypt(sample)
+        except UnreadableSecret:
+            raise ConfigError(_OTHER_KEY) from None
+    if storage.bind_secret_key(database, vault.fingerprint, vault.fallback_fingerprints) is not None:
+        raise ConfigError(_OTHER_KEY)
+
+
+_OTHER_KEY = (
+    "SECRET_KEY is not the key this database's credentials are encrypted under; nothing was "
+    "written. Start with the SECRET_KEY it was made with (to change keys, set the old one in "
+    "SECRET_KEY_FALLBACKS and run `flask --app app secrets reencrypt`)."
+)
+
+
+def _configure_own_client(app: Flask, vault: Vault) -> None:
+    """The helper of this app talks to this app's API as an API client like any other: made
+    on first start and kept (in production as in development), unless configured."""
+    client = clients.development_client(app.extensions[storage.EXTENSION], vault, OWN_CLIENT_NAME)
     app.config["CONTEXTIO_CONSUMER_KEY"] = client.consumer_key
     app.config["CONTEXTIO_CONSUMER_SECRET"] = client.consumer_secret
 
@@ -144,6 +170,7 @@ def reencrypt() -> None:
     vault: Vault = current_app.extensions["connect.vault"]
     try:
         changed = storage.replace_encrypted(storage.get_db(), vault.reencrypt)
+        storage.rebind_secret_key(storage.get_db(), vault.fingerprint)
     except UnreadableSecret as error:
         raise click.ClickException(f"{error}; nothing was changed") from None
     click.echo(f"Re-encrypted {changed} stored credential(s) under the current SECRET_KEY.")

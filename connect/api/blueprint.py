@@ -92,6 +92,7 @@ def authenticate() -> None:
         vault=vault(),
         consumer_key=consumer_key,
         allow_private_callbacks=current_app.config.get("CONNECT_ALLOW_PRIVATE_CALLBACKS", False),
+        own_origins=current_app.extensions["connect.connection"].policy.own_origins,
     )
 
 

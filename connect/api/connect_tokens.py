@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, url_for
+from flask import Response, jsonify
 
 from .. import accounts, connect_tokens, sources, storage
+from ..public_url import external_url
 from .blueprint import api_root, parameters, route, success, tenant
 from .shapes import account_shape, token_shape
 
@@ -26,7 +27,7 @@ def _shape(token: dict, collection_url: str) -> dict:
     return token_shape(
         token,
         f"{collection_url}/{token['token']}",
-        url_for("connect_hosted.connect_token_page", token=token["token"], _external=True),
+        external_url("connect_hosted.connect_token_page", token=token["token"]),
         account,
     )
 

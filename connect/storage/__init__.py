@@ -33,12 +33,15 @@ from .accounts import (
     update_source,
 )
 from .clients import (
+    any_consumer_secret,
     api_client,
     api_client_name,
     api_client_named,
     api_clients_list,
+    bind_secret_key,
     insert_api_client,
     nonce_used,
+    rebind_secret_key,
     replace_encrypted,
     use_nonce,
 )

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .database import Database, Prepared
-from .schema import api_clients, oauth_nonces, oauth_providers, sources
+from .schema import api_clients, oauth_nonces, oauth_providers, settings, sources
 
 _NEW_NONCE = {
     "sqlite": Prepared(sqlite.insert(oauth_nonces).on_conflict_do_nothing()),
@@ -93,3 +93,27 @@ def replace_encrypted(database: Database, transform: Callable[[bytes], bytes]) -
                     connection.execute(update(table).where(*where).values(**updates))
                     changed += len(updates)
     return changed
+
+
+KEY_FINGERPRINT = "secret_key_fingerprint"
+
+
+def bind_secret_key(database: Database, fingerprint: str, accepted: tuple[str, ...]) -> str | None:
+    """Record the key this database's credentials are encrypted under, on first use; the
+    recorded one when it is neither ``fingerprint`` nor one of ``accepted`` (a mismatch)."""
+    with database.transaction() as connection:
+        row = connection.execute(select(settings.c.value).where(settings.c.name == KEY_FINGERPRINT)).first()
+        if row is None:
+            connection.execute(settings.insert().values(name=KEY_FINGERPRINT, value=fingerprint))
+            return None
+    return None if row.value in (fingerprint, *accepted) else row.value
+
+
+def rebind_secret_key(database: Database, fingerprint: str) -> None:
+    """After re-encrypting every credential: the database now belongs to the current key."""
+    database.write(update(settings).where(settings.c.name == KEY_FINGERPRINT).values(value=fingerprint))
+
+
+def any_consumer_secret(database: Database) -> bytes | None:
+    """One stored ciphertext, to check a key against."""
+    return database.scalar(select(api_clients.c.consumer_secret).limit(1))

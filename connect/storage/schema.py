@@ -308,3 +308,10 @@ workers = Table(
     _integer("started", default=None),
     _integer("heartbeat", default=None),
 )
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("name", Text, primary_key=True),
+    _text("value"),
+)

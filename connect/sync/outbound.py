@@ -90,7 +90,7 @@ def post(
     answers like any other (never followed). PostFailed when there is no answer."""
     host, port = url_host(url, "the callback URL")
     parts = urlsplit(url)
-    address = policy.connect_address(host, port, "the callback URL")
+    address = policy.connect_address(host, port, "the callback URL", parts.scheme)
     started = time.monotonic()
     try:
         sock = socket.create_connection((address, port), timeout=deadline)
