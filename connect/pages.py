@@ -4,7 +4,7 @@ reconnect and remove. Parsing and answering only; ``mailboxes.Mailboxes`` does t
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import (
     Blueprint,
@@ -82,12 +82,23 @@ def _mailboxes() -> Mailboxes:
     return Mailboxes(storage.get_db(), api, settings, current_user_id())
 
 
+def login_redirect(login_url: str, next_url: str) -> str:
+    """The host's login page with ``next`` added the way Flask-Login adds it: URL-encoded and
+    merged into the query the login URL may already have. ``login_url`` may be an endpoint."""
+    target = login_url if "/" in login_url else url_for(login_url)
+    parts = urlsplit(target)
+    query = [
+        (name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True) if name != "next"
+    ]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("next", next_url)])))
+
+
 @bp.before_request
 def require_user() -> Response | None:
     if current_user_id() is None:
         login_url = extension().login_url
         if login_url:
-            return redirect(f"{login_url}?next={request.full_path.rstrip('?')}")
+            return redirect(login_redirect(login_url, request.full_path.rstrip("?")))
         return problem("Please sign in first", "You need to be signed in to connect mailboxes.", 401)
     return None
 

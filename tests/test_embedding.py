@@ -60,7 +60,29 @@ def test_a_signed_out_visitor_is_sent_to_the_hosts_login(host):
     app, _ = host
     answer = app.test_client().get("/connect/")
     assert answer.status_code == 302
-    assert answer.headers["Location"] == "/login?next=/connect/"
+    assert answer.headers["Location"] == "/login?next=%2Fconnect%2F"
+
+
+@pytest.mark.parametrize(
+    ("login_url", "expected"),
+    [
+        ("/login", "/login?next=%2Fconnect%2Fimap%3Fprovider%3Dgmail.com"),
+        ("/sso?realm=staff", "/sso?realm=staff&next=%2Fconnect%2Fimap%3Fprovider%3Dgmail.com"),
+        ("/sso?next=/elsewhere", "/sso?next=%2Fconnect%2Fimap%3Fprovider%3Dgmail.com"),
+        ("login_page", "/accounts/login?next=%2Fconnect%2Fimap%3Fprovider%3Dgmail.com"),
+    ],
+)
+def test_the_login_redirect_carries_next_encoded_like_flask_login(tmp_path, login_url, expected):
+    app = Flask("host", instance_path=str(tmp_path / "host"))
+    app.config.update(
+        SECRET_KEY="k", CONNECT_DATABASE=str(tmp_path / "c.sqlite3"), CONTEXTIO_API_URL="http://x/2.0"
+    )
+    app.add_url_rule("/accounts/login", "login_page", lambda: "log in")
+    Connect(app, user_loader=lambda: None, login_url=login_url)
+
+    answer = app.test_client().get("/connect/imap?provider=gmail.com")
+
+    assert answer.status_code == 302 and answer.headers["Location"] == expected
 
 
 def test_a_host_user_connects_an_imap_mailbox_into_their_own_account(host, api_server, dovecot, mailbox_user):
