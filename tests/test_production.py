@@ -3,14 +3,13 @@ API client, its callbacks point at the app's public URL, and a database refuses 
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from app import create_app
 from connect import storage
 from connect.address_policy import AddressPolicy, AddressRefused
 from connect.config import ConfigError
+from tests.test_embedding import csrf_of, imap_fields
 
 
 def production(tmp_path, **settings):
@@ -45,21 +44,9 @@ def test_the_helpers_callbacks_point_at_the_public_url(tmp_path, dovecot, mailbo
     )
     user = mailbox_user()
     browser = app.test_client()
-    form = browser.get("/connect/imap").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    token = csrf_of(browser.get("/connect/imap").get_data(as_text=True))
 
-    answer = browser.post(
-        "/connect/imap",
-        data={
-            "csrf_token": token,
-            "email": user,
-            "password": dovecot.users[user],
-            "provider": "other",
-            "server": "127.0.0.1",
-            "port": str(dovecot.imaps_port),
-            "security": "ssl",
-        },
-    )
+    answer = browser.post("/connect/imap", data={**imap_fields(user, dovecot), "csrf_token": token})
 
     assert answer.status_code == 302
     with app.app_context():
