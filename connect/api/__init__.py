@@ -44,7 +44,12 @@ class SourcesAPI:
         assets.init_app(app)
         vault = Vault(app.config["SECRET_KEY"], app.config.get("SECRET_KEY_FALLBACKS") or ())
         app.extensions["connect.vault"] = vault
-        _bind_secret_key(app.extensions[storage.EXTENSION], vault)
+        database = app.extensions[storage.EXTENSION]
+        # On an outdated schema (PostgreSQL, under `flask`) nothing is read or written here:
+        # `flask db upgrade` must run first, and the other commands say so when they start.
+        schema_current = storage.current(database) == storage.head()
+        if schema_current:
+            _bind_secret_key(database, vault)
         app.extensions["connect.tokens"] = AccessTokens(
             {
                 "GMAIL_OAUTH2": app.config["GOOGLE_SERVER_METADATA_URL"],
@@ -63,7 +68,7 @@ class SourcesAPI:
         own_client_unset = not (
             app.config.get("CONTEXTIO_CONSUMER_KEY") or app.config.get("CONTEXTIO_CONSUMER_SECRET")
         )
-        if own_client_unset:
+        if own_client_unset and schema_current:
             _configure_own_client(app, vault)
 
 
@@ -72,8 +77,6 @@ def _bind_secret_key(database: storage.Database, vault: Vault) -> None:
     encrypted under: every row written after that would be unreadable (a command run without
     the production environment, say). The first start records the key, after checking that
     the credentials already stored open with it."""
-    if storage.current(database) != storage.head():
-        return  # an outdated schema: `flask db upgrade` first, which needs no key
     sample = storage.any_consumer_secret(database)
     if sample is not None:
         try:
