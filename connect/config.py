@@ -7,13 +7,15 @@ a deployment fails loudly there instead of on the first request that needs it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import click
 from flask import Flask
 
 from . import storage
@@ -138,6 +140,20 @@ SETTINGS: tuple[Setting, ...] = (
     # Seconds without a heartbeat after which a worker counts as dead and its jobs move on.
     Setting("CONNECT_WORKER_DEAD_AFTER", _positive_int, 60),
 )
+
+
+@contextlib.contextmanager
+def startup_errors() -> Iterator[None]:
+    """Under the ``flask`` command, a setting or database the app can't start with is a
+    one-line error and a non-zero exit, not a traceback; a server process still stops loudly."""
+    from .storage import DatabaseError
+
+    try:
+        yield
+    except (ConfigError, DatabaseError) as error:
+        if click.get_current_context(silent=True) is None:
+            raise
+        raise click.ClickException(str(error)) from None
 
 
 def load_settings(

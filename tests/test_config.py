@@ -82,3 +82,41 @@ def test_the_hosts_mapping_wins_over_the_environment(tmp_path):
 def test_a_malformed_setting_is_named(tmp_path, name, value):
     with pytest.raises(ConfigError, match=name):
         configured(tmp_path, SECRET_KEY="k", **{name: value})
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"CONNECT_ENV": "production"}, "Error: SECRET_KEY is required in production"),
+        (
+            {"CONNECT_ENV": "production", "SECRET_KEY": "k", "CONNECT_TRUSTED_PROXIES": "some"},
+            "CONNECT_TRUSTED_PROXIES",
+        ),
+        (
+            {"CONNECT_ENV": "production", "SECRET_KEY": "k", "CONNECT_DATABASE": "/proc/no/c.db"},
+            "CONNECT_DATABASE",
+        ),
+    ],
+)
+def test_a_command_the_app_cannot_start_for_is_a_one_line_error(tmp_path, environment, message):
+    import os
+    import subprocess
+    import sys
+
+    from tests.servers import ROOT
+
+    clean = {
+        name: value for name, value in os.environ.items() if not name.startswith(("CONNECT_", "SECRET_"))
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", str(ROOT / "app.py"), "keys", "list"],
+        cwd=tmp_path,
+        env={**clean, "CONNECT_DATABASE": str(tmp_path / "c.db"), **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
