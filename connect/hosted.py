@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import time
 
-from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, current_app, redirect, render_template, request, session
 from flask_wtf.csrf import ValidationError, validate_csrf
 
@@ -44,18 +43,16 @@ def _google(tenant: Tenant):
     provider = connect_tokens.gmail_provider(tenant)
     if provider is None:
         return None
-    registry = current_app.extensions.setdefault("connect.hosted_oauth", OAuth(current_app))
-    name = (
-        "provider-"
-        + hashlib.sha256(f"{tenant.consumer_key}:{provider['provider_consumer_key']}".encode()).hexdigest()[
-            :16
-        ]
-    )
+    secret = tenant.vault.decrypt(provider["provider_consumer_secret"])
+    # One client per app and secret, built once: a secret changed through the API is a new
+    # client at once, without a restart.
+    key = f"{tenant.consumer_key}:{provider['provider_consumer_key']}:{secret}"
+    name = "provider-" + hashlib.sha256(key.encode()).hexdigest()[:24]
     return oauth.google_client(
-        registry,
+        oauth.registry(current_app),
         name,
         provider["provider_consumer_key"],
-        tenant.vault.decrypt(provider["provider_consumer_secret"]),
+        secret,
         current_app.config["GOOGLE_SERVER_METADATA_URL"],
     )
 

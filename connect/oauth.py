@@ -48,12 +48,25 @@ def google_client(
     return client
 
 
+REGISTRY = "connect.oauth"
+
+
+def registry(app: Flask) -> OAuth:
+    """Connect's own Authlib registry, kept under Connect's own extension key: a host that
+    uses Authlib keeps its ``OAuth`` (``OAuth(app)`` would replace the host's)."""
+    found = app.extensions.get(REGISTRY)
+    if found is None:
+        found = app.extensions[REGISTRY] = OAuth()
+        found.app = app  # what init_app sets, without taking the host's extension key
+    return found
+
+
 def register_google(app: Flask) -> FlaskOAuth2App | None:
     """The helper's Google client, or None when ``GOOGLE_CLIENT_ID`` is not set."""
     if not (app.config.get("GOOGLE_CLIENT_ID") and app.config.get("GOOGLE_CLIENT_SECRET")):
         return None
     return google_client(
-        OAuth(app),
+        registry(app),
         "google",
         app.config["GOOGLE_CLIENT_ID"],
         app.config["GOOGLE_CLIENT_SECRET"],

@@ -215,3 +215,27 @@ def test_an_unreachable_sources_api_is_a_friendly_503(host, dovecot, mailbox_use
 
     assert answer.status_code == 503
     assert "Acme says: That didn" in answer.text and "isn&#39;t answering right now" in answer.text
+
+
+def test_a_host_that_uses_authlib_keeps_its_own_oauth_registry(tmp_path):
+    from authlib.integrations.flask_client import OAuth
+
+    app = Flask("authlib-host", instance_path=str(tmp_path / "host"))
+    app.config.update(
+        SECRET_KEY="k",
+        CONNECT_DATABASE=str(tmp_path / "c.sqlite3"),
+        CONTEXTIO_API_URL="http://127.0.0.1:9/2.0",
+        CONTEXTIO_CONSUMER_KEY="key",
+        CONTEXTIO_CONSUMER_SECRET="secret",
+        GOOGLE_CLIENT_ID="id.apps.example.com",
+        GOOGLE_CLIENT_SECRET="google-secret",
+        GOOGLE_SERVER_METADATA_URL="http://127.0.0.1:9/unused",
+    )
+    hosts_own = OAuth(app)
+    hosts_own.register("github", client_id="gh", client_secret="gh-secret")
+
+    Connect(app, user_loader=lambda: "u")
+
+    assert app.extensions["authlib.integrations.flask_client"] is hosts_own
+    assert hosts_own.create_client("github") is not None and hosts_own.create_client("google") is None
+    assert app.extensions["connect"].google is not None
