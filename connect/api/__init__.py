@@ -47,7 +47,7 @@ class SourcesAPI:
         database = app.extensions[storage.EXTENSION]
         # On an outdated schema (PostgreSQL, under `flask`) nothing is read or written here:
         # `flask db upgrade` must run first, and the other commands say so when they start.
-        schema_current = storage.current(database) == storage.head()
+        schema_current = storage.schema_is_current(app)
         if schema_current:
             _bind_secret_key(database, vault)
         app.extensions["connect.tokens"] = AccessTokens(

@@ -40,7 +40,6 @@ from .clients import (
     api_clients_list,
     bind_secret_key,
     insert_api_client,
-    nonce_used,
     rebind_secret_key,
     replace_encrypted,
     use_nonce,
@@ -164,10 +163,18 @@ def init_app(app: Flask) -> None:
     if not app.config.get("CONNECT_DATABASE"):
         app.config["CONNECT_DATABASE"] = default_path(app.instance_path)
     command_line = click.get_current_context(silent=True) is not None
-    app.extensions[EXTENSION] = open_database(app.config["CONNECT_DATABASE"], check=not command_line)
-    app.extensions[CHECKED] = not command_line
+    database = app.extensions[EXTENSION] = open_database(
+        app.config["CONNECT_DATABASE"], check=not command_line
+    )
+    # SQLite was just upgraded; a server process was just checked; under `flask`, look.
+    app.extensions[CHECKED] = database.is_sqlite or not command_line or current(database) == head()
     if "db" not in app.cli.commands:
         app.cli.add_command(db_cli)
+
+
+def schema_is_current(app: Flask) -> bool:
+    """Whether the app's database is at this release's schema (known since start-up)."""
+    return app.extensions[CHECKED]
 
 
 def get_db() -> Database:
@@ -192,14 +199,13 @@ db_cli = AppGroup("db", help="The database schema.")
 @db_cli.command("upgrade")
 def upgrade_command() -> None:
     """Bring the database to this release's schema (the deploy step on PostgreSQL)."""
-    database = Database(database_url(current_app.config["CONNECT_DATABASE"]))
+    database = current_app.extensions[EXTENSION]  # opened unchecked under `flask`, for this
     try:
         before = current(database)
         after = upgrade(database)
     except DatabaseError as error:
         raise click.ClickException(str(error)) from None
-    finally:
-        database.close()
+    current_app.extensions[CHECKED] = True
     click.echo(
         f"Database at revision {after}" + (" (already)" if before == after else f" (was {before or 'empty'})")
     )
@@ -209,11 +215,7 @@ def upgrade_command() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
 def current_command(as_json: bool) -> None:
     """Show the database's schema revision and this release's."""
-    database = Database(database_url(current_app.config["CONNECT_DATABASE"]))
-    try:
-        found, wanted = current(database), head()
-    finally:
-        database.close()
+    found, wanted = current(current_app.extensions[EXTENSION]), head()
     if as_json:
         click.echo(json.dumps({"current": found, "head": wanted, "up_to_date": found == wanted}))
         return

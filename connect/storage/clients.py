@@ -7,15 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from .database import Database, Prepared
+from .dialect import prepared_insert_ignoring_conflicts
 from .schema import api_clients, oauth_nonces, oauth_providers, settings, sources
 
-_NEW_NONCE = {
-    "sqlite": Prepared(sqlite.insert(oauth_nonces).on_conflict_do_nothing()),
-    "postgresql": Prepared(postgresql.insert(oauth_nonces).on_conflict_do_nothing()),
-}
+_NEW_NONCE = prepared_insert_ignoring_conflicts(oauth_nonces)
 
 
 def insert_api_client(database: Database, client: dict[str, Any]) -> None:
@@ -52,15 +49,6 @@ def use_nonce(database: Database, consumer_key: str, nonce: str, timestamp: int,
         database.run(_FORGET_NONCES, {"before": forget_before})
     new = {"consumer_key": consumer_key, "nonce": nonce, "timestamp": timestamp}
     return database.run(_NEW_NONCE[database.dialect], new) == 1
-
-
-_NONCE_USED = select(oauth_nonces.c.timestamp).where(
-    oauth_nonces.c.consumer_key == bindparam("key"), oauth_nonces.c.nonce == bindparam("nonce")
-)
-
-
-def nonce_used(database: Database, consumer_key: str, nonce: str) -> bool:
-    return database.first(_NONCE_USED, {"key": consumer_key, "nonce": nonce}) is not None
 
 
 _ENCRYPTED = (

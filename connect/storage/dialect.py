@@ -5,12 +5,21 @@ from __future__ import annotations
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .database import Database
+from .database import Database, Prepared
 
 
 def insert(database: Database, table: Table):
     """An INSERT that knows ``ON CONFLICT`` in the database's own dialect."""
     return (sqlite.insert if database.is_sqlite else postgresql.insert)(table)
+
+
+def prepared_insert_ignoring_conflicts(table: Table) -> dict[str, Prepared]:
+    """``INSERT … ON CONFLICT DO NOTHING`` on ``table``, prepared once per dialect; values
+    come with each run."""
+    return {
+        "sqlite": Prepared(sqlite.insert(table).on_conflict_do_nothing()),
+        "postgresql": Prepared(postgresql.insert(table).on_conflict_do_nothing()),
+    }
 
 
 def insert_ignoring_conflicts(database: Database, table: Table, *index_elements, where=None):

@@ -6,17 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from .database import Database, Prepared
-from .dialect import insert_ignoring_conflicts
+from .database import Database
+from .dialect import insert_ignoring_conflicts, prepared_insert_ignoring_conflicts
 from .schema import completed_syncs as completed_syncs_table
 from .schema import helper_users
 
-_RECORD = {
-    "sqlite": Prepared(sqlite.insert(completed_syncs_table).on_conflict_do_nothing()),
-    "postgresql": Prepared(postgresql.insert(completed_syncs_table).on_conflict_do_nothing()),
-}
+_RECORD = prepared_insert_ignoring_conflicts(completed_syncs_table)
 
 
 def record_completed_sync(database: Database, sync: dict[str, Any]) -> bool:

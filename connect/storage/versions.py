@@ -8,6 +8,7 @@ older schema stops at once, naming that command. A SQLite file from before Alemb
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -34,7 +35,9 @@ def _config(connection: Connection) -> Config:
     return config
 
 
+@functools.cache
 def head() -> str:
+    """This release's revision (read from the migration scripts once per process)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return ScriptDirectory.from_config(config).get_current_head()
@@ -51,7 +54,8 @@ def upgrade(database: Database) -> str:
         if not database.is_sqlite:
             connection.execute(_LOCK)
         _adopt_legacy_file(connection)
-        command.upgrade(_config(connection), "head")
+        if MigrationContext.configure(connection).get_current_revision() != head():
+            command.upgrade(_config(connection), "head")
     return head()
 
 
