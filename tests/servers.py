@@ -28,8 +28,8 @@ def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 30)
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
-        with contextlib.suppress(requests.ConnectionError):
-            if requests.get(url, timeout=2).status_code == 200:
+        with contextlib.suppress(requests.ConnectionError, requests.Timeout):
+            if requests.get(url, timeout=5).status_code == 200:
                 return
         time.sleep(0.1)
     raise TimeoutError(f"{url} did not answer within {timeout} s")
@@ -44,7 +44,12 @@ def gunicorn(
     threads: int = 4,
     port: int | None = None,
 ) -> Iterator[str]:
-    """``gunicorn 'app:create_app()'`` on a loopback port (a free one by default); yields its base URL."""
+    """``gunicorn 'app:create_app()'`` on a loopback port (a free one by default); yields its base URL.
+
+    Each request gets its own connection (``--keep-alive 0``), as behind the nginx of
+    deploy/nginx.conf, which speaks HTTP/1.0 to the app: gthread's kept-alive connections can
+    be reset under heavy load as a client reuses them, which no deployment here relies on.
+    """
     port = port or free_port()
     command = [
         sys.executable,
@@ -58,6 +63,8 @@ def gunicorn(
         str(threads),
         "--graceful-timeout",
         "5",
+        "--keep-alive",
+        "0",
         "app:create_app()",
     ]
     with open(log_path, "wb") as log:

@@ -123,43 +123,48 @@ def test_web_app_and_workers_share_the_database_without_losing_anything(
         for number in range(MESSAGES_PER_SOURCE):
             dovecot.deliver(user, message(f"Message {number} for {user}"))
 
-    with gunicorn(environment, tmp_path / "web.log", workers=2, threads=4) as base_url:
-        connection = storage.open_database(database)
-        keys = clients.create_client(connection, Vault(SECRET_KEY), "concurrency")
-        connection.close()
-        receiver = CountingReceiver(tmp_path, keys.consumer_secret)
-        worker_logs = [tmp_path / f"worker-{n}.log" for n in range(workers)]
-        processes = [start_worker(environment, log) for log in worker_logs]
-        load = ApiLoad(f"{base_url}/2.0", keys.consumer_key, keys.consumer_secret)
-        pool = load.run()
-        api = SourcesClient(f"{base_url}/2.0", keys.consumer_key, keys.consumer_secret)
-        try:
-            created = []
-            for user in users:
-                account = api.create_account(
-                    user, server="127.0.0.1", username=user, port=dovecot.imaps_port, use_ssl=1,
-                    type="IMAP", password=dovecot.users[user], callback_url=receiver.url,
-                )  # fmt: skip
-                created.append((account["id"], account["source"]["label"]))
+    worker_logs = [tmp_path / f"worker-{n}.log" for n in range(workers)]
+    try:
+        with gunicorn(environment, tmp_path / "web.log", workers=2, threads=4) as base_url:
+            connection = storage.open_database(database)
+            keys = clients.create_client(connection, Vault(SECRET_KEY), "concurrency")
+            connection.close()
+            receiver = CountingReceiver(tmp_path, keys.consumer_secret)
+            processes = [start_worker(environment, log) for log in worker_logs]
+            load = ApiLoad(f"{base_url}/2.0", keys.consumer_key, keys.consumer_secret)
+            pool = load.run()
+            api = SourcesClient(f"{base_url}/2.0", keys.consumer_key, keys.consumer_secret)
+            try:
+                created = []
+                for user in users:
+                    account = api.create_account(
+                        user, server="127.0.0.1", username=user, port=dovecot.imaps_port, use_ssl=1,
+                        type="IMAP", password=dovecot.users[user], callback_url=receiver.url,
+                    )  # fmt: skip
+                    created.append((account["id"], account["source"]["label"]))
 
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and sum(receiver.posts.values()) < SOURCES:
-                time.sleep(0.5)
-            time.sleep(2)  # room for a duplicate callback to show up, were there one
-        finally:
-            load.stopping.set()
-            pool.shutdown(wait=True)
-            for process in processes:
-                process.send_signal(signal.SIGTERM)
-            for process in processes:
-                process.wait(timeout=30)
-            receiver.server.stop()
+                deadline = time.monotonic() + 120
+                while time.monotonic() < deadline and sum(receiver.posts.values()) < SOURCES:
+                    time.sleep(0.5)
+                time.sleep(2)  # room for a duplicate callback to show up, were there one
+            finally:
+                load.stopping.set()
+                pool.shutdown(wait=True)
+                for process in processes:
+                    process.send_signal(signal.SIGTERM)
+                for process in processes:
+                    process.wait(timeout=30)
+                receiver.server.stop()
 
-        messages = {
-            account_id: len(api.request("GET", f"accounts/{account_id}/messages", {"limit": 100}))
-            for account_id, _ in created
-        }
-        api.close()
+            messages = {
+                account_id: len(api.request("GET", f"accounts/{account_id}/messages", {"limit": 100}))
+                for account_id, _ in created
+            }
+            api.close()
+    finally:  # what each process said, shown when the test fails
+        for path in [tmp_path / "web.log", *worker_logs]:
+            if path.exists():
+                print(f"--- {path.name} (last lines)", *path.read_text().splitlines()[-15:], sep="\n")
 
     print(f"{workers} workers: API answers {dict(load.statuses)}, callbacks {sum(receiver.posts.values())}")
     logs = {path.name: path.read_text() for path in [tmp_path / "web.log", *worker_logs]}
@@ -167,7 +172,7 @@ def test_web_app_and_workers_share_the_database_without_losing_anything(
         assert "database is locked" not in text, name
         assert "Traceback" not in text, f"{name}:\n{text[-3000:]}"
     assert load.statuses[200] > 100, load.statuses  # the load was real
-    assert all(status < 500 for status in load.statuses), load.statuses
+    assert all(200 <= status < 500 for status in load.statuses), load.statuses  # 0: no answer
     assert messages == {account_id: MESSAGES_PER_SOURCE for account_id, _ in created}
     assert receiver.posts == Counter({source: 1 for source in created})
     assert all(process.returncode == 0 for process in processes)
