@@ -8,10 +8,11 @@ from typing import Any
 
 from flask import Flask, redirect, url_for
 
-from connect import Connect, health, storage
+from connect import Connect, storage
 from connect.api import SourcesAPI
 from connect.config import load_settings, startup_errors
-from connect.proxies import trust_proxies
+from connect.web import health
+from connect.web.proxies import trust_proxies
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 

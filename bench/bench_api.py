@@ -18,7 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from oauthlib.oauth1 import Client  # noqa: E402
 
 from app import create_app  # noqa: E402
-from connect import clients, storage  # noqa: E402
+from connect import storage  # noqa: E402
+from connect.domain import clients  # noqa: E402
 
 REQUESTS = 1000
 logging.disable(logging.WARNING)

@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
-from connect.webhooks import sign_callback  # noqa: E402
+from connect.callbacks.signing import sign_callback  # noqa: E402
 
 REQUESTS = 2000
 logging.disable(logging.INFO)

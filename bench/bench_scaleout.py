@@ -26,9 +26,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
-from connect import accounts, clients, storage  # noqa: E402
-from connect.parameters import Parameters  # noqa: E402
-from connect.tenant import Tenant  # noqa: E402
+from connect import storage  # noqa: E402
+from connect.domain import accounts, clients  # noqa: E402
+from connect.domain.accounts import NewAccount  # noqa: E402
+from connect.domain.sources import NewSource, Password  # noqa: E402
+from connect.domain.tenant import Tenant  # noqa: E402
 from tests.dovecot import start_dovecot  # noqa: E402
 from tests.postgres import start_postgres  # noqa: E402
 from tests.redis_server import start_redis  # noqa: E402
@@ -54,20 +56,8 @@ def add_sources(database: str, dovecot, users: list[str]) -> None:
         keys = clients.create_client(storage.get_db(), vault, "bench")
         tenant = Tenant(storage.get_db(), vault, keys.consumer_key, True)
         for user in users:
-            accounts.create_account(
-                tenant,
-                Parameters(
-                    {
-                        "email": user,
-                        "server": "127.0.0.1",
-                        "username": user,
-                        "password": dovecot.users[user],
-                        "port": str(dovecot.imaps_port),
-                        "use_ssl": "1",
-                        "type": "IMAP",
-                    }
-                ),
-            )
+            mailbox = NewSource("127.0.0.1", dovecot.imaps_port, True, user, Password(dovecot.users[user]))
+            accounts.create_account(tenant, NewAccount(user), mailbox)
     app.extensions[storage.EXTENSION].close()
 
 

@@ -3,9 +3,9 @@
 The public names a host app needs; everything else lives in the module named for what it does.
 """
 
-from .extension import Connect, browser_session_user
-from .receiver import CallbackReceiver, sync_completed
-from .webhooks import CallbackVerifier, SyncCallback, sign_callback
+from .callbacks.receiver import CallbackReceiver, sync_completed
+from .callbacks.signing import CallbackVerifier, SyncCallback, sign_callback
+from .helper.extension import Connect, browser_session_user
 
 __all__ = [
     "CallbackReceiver",

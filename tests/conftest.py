@@ -20,11 +20,12 @@ from flask.testing import FlaskClient
 from standardwebhooks.webhooks import Webhook
 
 from app import create_app
-from connect import clients, storage
-from connect.client import SourcesClient
-from connect.clients import ApiClient
-from connect.crypto import Vault
-from connect.webhooks import sign_callback
+from connect import storage
+from connect.callbacks.signing import sign_callback
+from connect.domain import clients
+from connect.domain.clients import ApiClient
+from connect.domain.crypto import Vault
+from connect.helper.client import SourcesClient
 from tests.dovecot import Dovecot, start_dovecot
 from tests.oauth_provider import OAuthProvider, start_provider
 from tests.postgres import Postgres, start_postgres

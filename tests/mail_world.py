@@ -14,10 +14,13 @@ from flask import Flask, Response
 from oauthlib.oauth1 import Client
 
 from app import create_app
-from connect import CallbackReceiver, accounts, clients, sources, storage
-from connect.parameters import Parameters
+from connect import CallbackReceiver, storage
+from connect.api import inputs
+from connect.api.parameters import Parameters
+from connect.domain import accounts, clients, sources
+from connect.domain.accounts import NewAccount
+from connect.domain.tenant import Tenant
 from connect.sync.worker import Worker
-from connect.tenant import Tenant
 from tests.dovecot import Dovecot
 from tests.oauth_provider import OAuthProvider, ServerThread
 from tests.servers import free_port
@@ -75,7 +78,7 @@ class MailWorld:
 
     def add_account(self, email: str = "owner@example.com") -> str:
         with self.app.app_context():
-            account, _ = accounts.create_account(self.tenant(), Parameters({"email": email}))
+            account, _ = accounts.create_account(self.tenant(), NewAccount(email))
         return account["id"]
 
     def add_source(self, account_id: str, user: str, **overrides: Any) -> str:
@@ -91,7 +94,9 @@ class MailWorld:
             **{name: str(value) for name, value in overrides.items()},
         }
         with self.app.app_context():
-            source = sources.add_source(self.tenant(), account_id, user, Parameters(parameters))
+            source = sources.add_source(
+                self.tenant(), account_id, user, inputs.new_source(Parameters(parameters))
+            )
         return source["label"]
 
     def add_gmail_source(self, account_id: str, user: str, refresh_token: str, **overrides: Any) -> str:
@@ -124,7 +129,8 @@ class MailWorld:
     def update_source(self, account_id: str, label: str, **parameters: Any) -> None:
         with self.app.app_context():
             row = sources.find_source(self.tenant(), account_id, label)
-            sources.update_source(self.tenant(), row, Parameters({k: str(v) for k, v in parameters.items()}))
+            changes = inputs.source_changes(Parameters({k: str(v) for k, v in parameters.items()}))
+            sources.update_source(self.tenant(), row, changes)
 
     def sync(self, now: int | None = None, **worker_options: Any) -> dict[str, int]:
         return Worker(self.app, **worker_options).run_pending(now)

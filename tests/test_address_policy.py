@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from connect.address_policy import AddressPolicy, AddressRefused, normalise_hostname
-from connect.errors import InvalidParameter
+from connect.domain.address_policy import AddressPolicy, AddressRefused, normalise_hostname
+from connect.domain.errors import InvalidParameter
 
 STRICT = AddressPolicy(allow_private=False)
 LENIENT = AddressPolicy(allow_private=True)

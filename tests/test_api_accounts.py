@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connect.client import ContextIOError
+from connect.helper.client import ContextIOError
 from tests.conftest import imap_settings, source_parameters
 
 

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 from oauthlib.oauth1 import Client
 
 from app import create_app
-from connect import clients, storage
-from connect.sources import PROVIDER_PARAMETERS
+from connect import storage
+from connect.api.inputs import PROVIDER_PARAMETERS
+from connect.domain import clients
 from tests.conftest import API_SECRET_KEY, app_config, source_parameters
 
 NAMES = sorted(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from connect.client import ContextIOError
+from connect.helper.client import ContextIOError
 from tests.conftest import source_parameters
 from tests.sql import run_sql
 

@@ -114,8 +114,9 @@ def test_the_same_nonce_of_another_client_is_its_own(api_server, keys):
 def test_signatures_bind_the_public_url_behind_a_trusted_proxy(tmp_path):
     app = create_app(app_config(tmp_path, CONNECT_TRUSTED_PROXIES=1, SECRET_KEY=API_SECRET_KEY))
     with app.app_context():
-        from connect import clients, storage
-        from connect.crypto import Vault
+        from connect import storage
+        from connect.domain import clients
+        from connect.domain.crypto import Vault
 
         keys = clients.create_client(storage.get_db(), Vault(API_SECRET_KEY), "proxied")
     public = "https://mail-api.example.com/connect/2.0/accounts"

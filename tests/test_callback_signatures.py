@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from connect.webhooks import (
+from connect.callbacks.signing import (
     SEED_SCHEME,
     STANDARD_SCHEME,
     CallbackVerifier,

@@ -21,9 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from flask import Flask
 
-from connect import CallbackReceiver, clients, storage
-from connect.client import ContextIOError, SourcesClient
-from connect.crypto import Vault
+from connect import CallbackReceiver, storage
+from connect.domain import clients
+from connect.domain.crypto import Vault
+from connect.helper.client import ContextIOError, SourcesClient
 from tests.dovecot import message
 from tests.oauth_provider import ServerThread
 from tests.servers import ROOT, free_port, gunicorn

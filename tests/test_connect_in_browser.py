@@ -11,9 +11,10 @@ from flask import Flask, request
 from playwright.sync_api import expect, sync_playwright
 
 from app import create_app
-from connect import clients, storage
-from connect.client import SourcesClient
-from connect.crypto import Vault
+from connect import storage
+from connect.domain import clients
+from connect.domain.crypto import Vault
+from connect.helper.client import SourcesClient
 from connect.sync.worker import Worker
 from tests import browser
 from tests.dovecot import GMAIL_ALL_MAIL, message

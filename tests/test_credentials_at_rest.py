@@ -11,7 +11,7 @@ import pytest
 
 from app import create_app
 from connect.config import ConfigError
-from connect.crypto import UnreadableSecret, Vault
+from connect.domain.crypto import UnreadableSecret, Vault
 from tests.conftest import app_config, source_parameters
 from tests.sql import run_sql
 

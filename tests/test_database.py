@@ -11,7 +11,7 @@ import pytest
 
 from app import create_app
 from connect import storage
-from connect.crypto import Vault
+from connect.domain.crypto import Vault
 from tests.conftest import app_config
 from tests.sql import run_sql
 

@@ -12,9 +12,10 @@ import time
 
 import pytest
 
-from connect import clients, storage
-from connect.address_policy import AddressPolicy
-from connect.sync.outbound import InFlight, PostFailed, post
+from connect import storage
+from connect.callbacks.outbound import InFlight, PostFailed, post
+from connect.domain import clients
+from connect.domain.address_policy import AddressPolicy
 from tests.mail_world import MailWorld
 from tests.sql import run_sql
 

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask, session
 
 from connect import Connect
-from connect.pages import safe_next
+from connect.helper.pages import safe_next
 from tests.conftest import app_config
 from tests.sql import run_sql
 
@@ -86,7 +86,7 @@ def test_the_login_redirect_carries_next_encoded_like_flask_login(tmp_path, logi
 
 
 def test_a_host_user_connects_an_imap_mailbox_into_their_own_account(host, api_server, dovecot, mailbox_user):
-    from connect.client import SourcesClient
+    from connect.helper.client import SourcesClient
 
     app, keys = host
     user = mailbox_user()

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from connect.client import SourcesClient
+from connect.helper.client import SourcesClient
 from tests.conftest import API_SECRET_KEY
 from tests.dovecot import message
 from tests.mail_world import Receiver

@@ -7,8 +7,8 @@ import pytest
 
 from app import create_app
 from connect import storage
-from connect.address_policy import AddressPolicy, AddressRefused
 from connect.config import ConfigError
+from connect.domain.address_policy import AddressPolicy, AddressRefused
 from tests.test_embedding import csrf_of, imap_fields
 
 

@@ -15,8 +15,9 @@ import time
 
 import pytest
 
-from connect import clients, storage
-from connect.crypto import Vault
+from connect import storage
+from connect.domain import clients
+from connect.domain.crypto import Vault
 from connect.sync.celery_queue import QUEUE
 from connect.sync.scheduler import Scheduler
 from tests.dovecot import message
@@ -105,7 +106,7 @@ def test_many_workers_on_postgresql_and_redis_sync_everything_once_even_when_one
     expected: dict[str, int] = {}
 
     with gunicorn(environment, tmp_path / "web.log", workers=2, threads=4) as base_url:
-        from connect.client import SourcesClient
+        from connect.helper.client import SourcesClient
 
         api = SourcesClient(f"{base_url}/2.0", keys.consumer_key, keys.consumer_secret)
         workers = [

@@ -9,8 +9,8 @@ import pytest
 from flask import Flask, redirect
 
 from connect import storage
-from connect.address_policy import AddressPolicy
-from connect.sync.delivery import RETRY_FOR, CallbackSender, DeliverySettings
+from connect.callbacks.delivery import RETRY_FOR, CallbackSender, DeliverySettings
+from connect.domain.address_policy import AddressPolicy
 from tests.dovecot import message
 from tests.mail_world import MailWorld, Receiver
 from tests.oauth_provider import ServerThread

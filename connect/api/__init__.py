@@ -13,15 +13,17 @@ from flask import Flask, Response, jsonify, request
 from flask.cli import AppGroup
 from werkzeug.exceptions import HTTPException
 
-from .. import assets, clients, hosted, storage
-from ..address_policy import address_policy
+from .. import storage
 from ..config import ConfigError
-from ..crypto import UnreadableSecret, Vault
+from ..domain import clients
+from ..domain.address_policy import address_policy
+from ..domain.crypto import UnreadableSecret, Vault
 from ..sync import commands as sync_commands
 from ..sync.login import Connection
 from ..sync.oauth_tokens import MICROSOFT_METADATA_URL, AccessTokens
-from ..web_safety import limit_form_posts
-from . import accounts, connect_tokens, description, discovery, messages, oauth_providers  # noqa: F401
+from ..web import assets
+from ..web.web_safety import limit_form_posts
+from . import accounts, connect_tokens, description, discovery, hosted, messages, oauth_providers  # noqa: F401
 from .blueprint import bp
 
 logger = logging.getLogger("connect.api")

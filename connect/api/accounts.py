@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from .. import accounts, mail, sources
+from ..domain import accounts, mail, sources
+from . import inputs
 from .blueprint import api_root, parameters, route, success, tenant
 from .shapes import account_shape, source_shape
 
@@ -16,17 +17,18 @@ def _account_url(account_id: str) -> str:
 @route("/accounts", methods=["GET"])
 def list_accounts() -> Response:
     root = api_root()
+    listed = accounts.list_accounts(tenant(), **inputs.account_query(parameters()))
     return jsonify(
         [
             account_shape(account, account_sources, root, mail.counts(tenant(), account["id"]))
-            for account, account_sources in accounts.list_accounts(tenant(), parameters())
+            for account, account_sources in listed
         ]
     )
 
 
 @route("/accounts", methods=["POST"])
 def create_account() -> Response:
-    account, source = accounts.create_account(tenant(), parameters())
+    account, source = accounts.create_account(tenant(), *inputs.new_account(parameters()))
     url = _account_url(account["id"])
     answer = {"id": account["id"], "resource_url": url}
     if source is not None:
@@ -50,7 +52,7 @@ def get_account(account_id: str) -> Response:
 @route("/accounts/<account_id>", methods=["POST"])
 def update_account(account_id: str) -> Response:
     account = accounts.find_account(tenant(), account_id)
-    accounts.update_account(tenant(), account, parameters())
+    accounts.update_account(tenant(), account, inputs.account_names(parameters()))
     return success(resource_url=_account_url(account_id))
 
 
@@ -63,7 +65,7 @@ def delete_account(account_id: str) -> Response:
 @route("/accounts/<account_id>/sources", methods=["GET"])
 def list_sources(account_id: str) -> Response:
     accounts.find_account(tenant(), account_id)
-    statuses = sources.status_filter(parameters())
+    statuses = inputs.statuses(parameters())
     url = _account_url(account_id)
     return jsonify(
         [source_shape(row, url) for row in accounts.account_sources(tenant(), account_id, statuses)]
@@ -75,7 +77,7 @@ def create_source(account_id: str) -> Response:
     account = accounts.find_account(tenant(), account_id)
     given = parameters()
     email = given.email("email") or account["email"]
-    source = sources.add_source(tenant(), account_id, email, given)
+    source = sources.add_source(tenant(), account_id, email, inputs.new_source(given))
     return success(
         label=source["label"], resource_url=f"{_account_url(account_id)}/sources/{source['label']}"
     )
@@ -89,7 +91,7 @@ def get_source(account_id: str, label: str) -> Response:
 @route("/accounts/<account_id>/sources/<label>", methods=["POST"])
 def update_source(account_id: str, label: str) -> Response:
     source = sources.find_source(tenant(), account_id, label)
-    updated = sources.update_source(tenant(), source, parameters())
+    updated = sources.update_source(tenant(), source, inputs.source_changes(parameters()))
     return success(resource_url=f"{_account_url(account_id)}/sources/{updated['label']}")
 
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 from oauthlib.oauth1 import RequestValidator, SignatureOnlyEndpoint
 
-from .. import clients, storage
-from ..crypto import Vault
-from ..errors import Unauthorized
+from .. import storage
+from ..domain import clients
+from ..domain.crypto import Vault
+from ..domain.errors import Unauthorized
 from ..storage import Database
 
 TIMESTAMP_TOLERANCE = 300

@@ -9,13 +9,13 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from .. import storage
-from ..crypto import Vault
-from ..errors import ConnectError
-from ..parameters import Parameters
+from ..domain.crypto import Vault
+from ..domain.errors import ConnectError
+from ..domain.tenant import Tenant
 from ..sync.fetch import LiveMail
-from ..tenant import Tenant
-from ..web_safety import add_security_headers
+from ..web.web_safety import add_security_headers
 from . import auth
+from .parameters import Parameters
 
 logger = logging.getLogger("connect.api")
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from .. import accounts, connect_tokens, sources, storage
-from ..public_url import external_url
+from .. import storage
+from ..domain import accounts, connect_tokens, sources
+from ..web.public_url import external_url
+from . import inputs
 from .blueprint import api_root, parameters, route, success, tenant
 from .shapes import account_shape, token_shape
 
@@ -55,7 +57,7 @@ def list_tokens(account_id: str | None = None, label: str | None = None) -> Resp
 @route("/accounts/<account_id>/sources/<label>/connect_tokens", methods=["POST"])
 def create_token(account_id: str | None = None, label: str | None = None) -> Response:
     account_id, label = _scope(account_id, label)
-    row = connect_tokens.create_token(tenant(), parameters(), account_id, label)
+    row = connect_tokens.create_token(tenant(), inputs.token_request(parameters()), account_id, label)
     shape = _shape(row, _collection_url(account_id, label))
     return success(
         token=row["token"],

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from .. import discovery
-from ..errors import InvalidParameter
+from ..domain import discovery
+from ..domain.errors import InvalidParameter
 from .blueprint import parameters, route
 
 

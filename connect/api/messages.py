@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from .. import accounts, mail, sources
+from ..domain import accounts, mail, sources
+from . import inputs
 from .blueprint import api_root, live_mail, parameters, route, tenant
 from .downloads import attachment_disposition, safe_mime_type
 from .shapes import FLAG_NAMES, file_shape, folder_shape, message_shape
@@ -20,9 +21,8 @@ def list_messages(account_id: str) -> Response:
     given = parameters()
     include_flags = given.flag("include_flags")
     url = _account_url(account_id)
-    return jsonify(
-        [message_shape(m, url, include_flags) for m in mail.list_messages(tenant(), account_id, given)]
-    )
+    found = mail.list_messages(tenant(), account_id, inputs.mail_filters(given, inputs.MAX_MESSAGES))
+    return jsonify([message_shape(m, url, include_flags) for m in found])
 
 
 @route("/accounts/<account_id>/messages/<message_id>", methods=["GET"])
@@ -74,7 +74,8 @@ def message_flags(account_id: str, message_id: str) -> Response:
 def list_files(account_id: str) -> Response:
     accounts.find_account(tenant(), account_id)
     url = _account_url(account_id)
-    return jsonify([file_shape(f, url) for f in mail.list_files(tenant(), account_id, parameters())])
+    found = mail.list_files(tenant(), account_id, inputs.mail_filters(parameters(), inputs.MAX_FILES))
+    return jsonify([file_shape(f, url) for f in found])
 
 
 @route("/accounts/<account_id>/files/<file_id>", methods=["GET"])

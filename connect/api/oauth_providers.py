@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from .. import providers
+from ..domain import providers
+from . import inputs
 from .blueprint import api_root, parameters, route, success, tenant
 from .shapes import provider_shape
 
@@ -16,7 +17,7 @@ def list_providers() -> Response:
 
 @route("/oauth_providers", methods=["POST"])
 def add_provider() -> Response:
-    row = providers.add_provider(tenant(), parameters())
+    row = providers.add_provider(tenant(), *inputs.provider(parameters()))
     shape = provider_shape(row, api_root())
     return success(provider_consumer_key=shape["provider_consumer_key"], resource_url=shape["resource_url"])
 

@@ -44,7 +44,7 @@ from .clients import (
     replace_encrypted,
     use_nonce,
 )
-from .database import Database, DatabaseError, compile_regex, database_url, transaction
+from .database import Database, DatabaseError, compile_regex, database_url, exclusive, transaction
 from .deliveries import (
     callback_attempts_of,
     callback_event,

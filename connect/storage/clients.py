@@ -89,7 +89,7 @@ KEY_FINGERPRINT = "secret_key_fingerprint"
 def bind_secret_key(database: Database, fingerprint: str, accepted: tuple[str, ...]) -> str | None:
     """Record the key this database's credentials are encrypted under, on first use; the
     recorded one when it is neither ``fingerprint`` nor one of ``accepted`` (a mismatch)."""
-    with database.transaction() as connection:
+    with database.exclusive(KEY_FINGERPRINT) as connection:
         row = connection.execute(select(settings.c.value).where(settings.c.name == KEY_FINGERPRINT)).first()
         if row is None:
             connection.execute(settings.insert().values(name=KEY_FINGERPRINT, value=fingerprint))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 import sqlite3
 import threading
@@ -26,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import re2
-from sqlalchemy import Connection, Engine, create_engine, event, literal, make_url, select
+from sqlalchemy import Connection, Engine, create_engine, event, literal, make_url, select, text
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.sql import Executable
@@ -207,6 +208,18 @@ class Database:
                 connection.info[_WRITE] = False
 
     @contextlib.contextmanager
+    def exclusive(self, name: str) -> Iterator[Connection]:
+        """A write transaction no other process runs under the same ``name`` at the same time:
+        for "read, and create if missing" at start-up, which every process of a deployment
+        does at once. SQLite's ``BEGIN IMMEDIATE`` already serializes writers; PostgreSQL
+        takes a transaction-scoped advisory lock."""
+        with self.transaction() as connection:
+            if not self.is_sqlite:
+                key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            yield connection
+
+    @contextlib.contextmanager
     def reading(self) -> Iterator[Connection]:
         if getattr(self._local, "depth", 0):
             yield self._local.connection
@@ -305,4 +318,11 @@ class Database:
 def transaction(database: Database) -> Iterator[Database]:
     """Group writes: the storage functions called inside commit together, or not at all."""
     with database.transaction():
+        yield database
+
+
+@contextlib.contextmanager
+def exclusive(database: Database, name: str) -> Iterator[Database]:
+    """Like ``transaction``, and no other process runs one under the same name meanwhile."""
+    with database.exclusive(name):
         yield database

@@ -1,6 +1,6 @@
-"""The IMAP sync engine: logs into sources, keeps the index fresh, sets statuses, and sends
-the signed callback when a source's initial sync completes.
+"""The IMAP sync engine: logs into sources, keeps the index fresh, sets statuses and hands
+completed initial syncs to ``callbacks``; the worker, queues and scheduler that run it.
 
-``worker.Worker`` runs it; ``queue.JobQueue`` is the seam where another queue can replace the
-SQLite one, and ``connect.db`` holds every query it makes.
+``worker.Worker`` runs jobs; ``queue.JobQueue`` is the seam where Celery on Redis replaces the
+database queue, and ``storage`` holds every query it makes.
 """

@@ -24,9 +24,9 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, ProtocolError
 
 from .. import storage
-from ..crypto import Vault
-from ..ids import time_ordered_id
-from ..sources import PAUSED, SourceStatus
+from ..domain.crypto import Vault
+from ..domain.ids import time_ordered_id
+from ..domain.sources import PAUSED, SourceStatus
 from ..storage import Database
 from . import parse
 from .imap import SyncFailure, close_quietly, server_text

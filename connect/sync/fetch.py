@@ -15,8 +15,8 @@ from typing import Any
 from imapclient.exceptions import IMAPClientError
 
 from .. import storage
-from ..crypto import Vault
-from ..errors import ConnectError, NotFound
+from ..domain.crypto import Vault
+from ..domain.errors import ConnectError, NotFound
 from ..storage import Database
 from .imap import SyncFailure, close_quietly, server_text
 from .login import Connection, log_in

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from ..address_policy import AddressPolicy, AddressRefused
-from ..sources import SourceStatus
+from ..domain.address_policy import AddressPolicy, AddressRefused
+from ..domain.sources import SourceStatus
 from .transport import BoundedIMAPClient, Limits
 
 

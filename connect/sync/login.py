@@ -7,9 +7,9 @@ from typing import Any
 
 from imapclient import IMAPClient
 
-from ..address_policy import AddressPolicy
-from ..crypto import UnreadableSecret, Vault
-from ..sources import SourceStatus
+from ..domain.address_policy import AddressPolicy
+from ..domain.crypto import UnreadableSecret, Vault
+from ..domain.sources import SourceStatus
 from .imap import Mailbox, SyncFailure, open_mailbox
 from .oauth_tokens import AccessTokens, OAuthClient
 from .transport import Limits

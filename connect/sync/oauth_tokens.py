@@ -17,7 +17,7 @@ import requests
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
-from ..sources import SourceStatus
+from ..domain.sources import SourceStatus
 from .imap import SyncFailure
 
 MICROSOFT_METADATA_URL = "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"

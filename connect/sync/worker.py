@@ -18,11 +18,11 @@ from dataclasses import replace
 from flask import Flask
 
 from .. import storage
+from ..callbacks.delivery import CallbackSender, DeliverySettings
+from ..callbacks.outbound import InFlight
 from ..storage import Database
-from .delivery import CallbackSender, DeliverySettings
 from .engine import Interrupted, SyncEngine, SyncSettings
 from .login import Connection
-from .outbound import InFlight
 from .queue import DEAD_AFTER, DatabaseJobQueue, Job, JobQueue
 from .transport import ActiveConnections, Limits
 

@@ -8,25 +8,40 @@ existing account (``/accounts/<id>/connect_tokens``), or reconnecting one source
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, replace
 from typing import Any
 
-from . import accounts, sources, storage
+from .. import storage
+from ..storage import Database
+from . import accounts, sources
 from .errors import Conflict, NotFound
 from .ids import time_ordered_secret
-from .parameters import Parameters
 from .tenant import Tenant
 
 LIFETIME = 24 * 3600
 
 
+@dataclass(frozen=True)
+class TokenRequest:
+    """What the client asks of the source its end user will connect."""
+
+    callback_url: str
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    source_callback_url: str | None = None
+    status_callback_url: str | None = None
+    source_sync_all_folders: bool = False
+    source_sync_flags: bool = False
+    source_raw_file_list: bool = False
+
+
 def create_token(
-    tenant: Tenant, parameters: Parameters, account_id: str | None = None, source_label: str | None = None
+    tenant: Tenant, request: TokenRequest, account_id: str | None = None, source_label: str | None = None
 ) -> dict[str, Any]:
-    def url(name: str, required: bool = False) -> str | None:
-        value = parameters.text(name, required=required, max_length=2048)
-        if value is None:
-            return None
-        return tenant.policy.check_url(value, name)
+    def url(value: str | None, name: str) -> str | None:
+        return None if value is None else tenant.policy.check_url(value, name)
 
     row = {
         "token": time_ordered_secret(),
@@ -34,15 +49,15 @@ def create_token(
         "scope": "source" if source_label else "account" if account_id else "client",
         "account_id": account_id,
         "source_label": source_label,
-        "callback_url": url("callback_url", required=True),
-        "email": parameters.email("email") or "",
-        "first_name": parameters.text("first_name", max_length=200) or "",
-        "last_name": parameters.text("last_name", max_length=200) or "",
-        "source_callback_url": url("source_callback_url"),
-        "status_callback_url": url("status_callback_url"),
-        "source_sync_all_folders": int(parameters.flag("source_sync_all_folders")),
-        "source_sync_flags": int(parameters.flag("source_sync_flags")),
-        "source_raw_file_list": int(parameters.flag("source_raw_file_list")),
+        "callback_url": url(request.callback_url, "callback_url"),
+        "email": request.email,
+        "first_name": request.first_name,
+        "last_name": request.last_name,
+        "source_callback_url": url(request.source_callback_url, "source_callback_url"),
+        "status_callback_url": url(request.status_callback_url, "status_callback_url"),
+        "source_sync_all_folders": int(request.source_sync_all_folders),
+        "source_sync_flags": int(request.source_sync_flags),
+        "source_raw_file_list": int(request.source_raw_file_list),
         "created": tenant.now,
         "used": 0,
         "expires": tenant.now + LIFETIME,
@@ -51,6 +66,11 @@ def create_token(
         storage.forget_expired_connect_tokens(tenant.database, tenant.now)
         storage.insert_connect_token(tenant.database, row)
     return row
+
+
+def live_token(database: Database, token: str) -> dict[str, Any] | None:
+    """The token behind a hosted page's link, whoever owns it, while it is good."""
+    return storage.live_connect_token(database, token, int(time.time()))
 
 
 def find_token(
@@ -84,31 +104,36 @@ def gmail_provider(tenant: Tenant) -> dict[str, Any] | None:
     )
 
 
-def use_token(tenant: Tenant, token: dict[str, Any], email: str, credentials: dict[str, str]) -> str:
+def use_token(tenant: Tenant, token: dict[str, Any], email: str, mailbox: sources.NewSource) -> str:
     """Create what the token was made for (an account with its source, a source on an
-    account, or new credentials for a source) from the end user's mailbox; the source label."""
-    options = {
-        "callback_url": token["source_callback_url"] or "",
-        "status_callback_url": token["status_callback_url"] or "",
-        "sync_all_folders": str(token["source_sync_all_folders"]),
-        "sync_flags": str(token["source_sync_flags"]),
-        "raw_file_list": str(token["source_raw_file_list"]),
-    }
+    account, or new credentials for a source) from the end user's mailbox; the source label.
+
+    ``mailbox`` carries how to reach it; the token adds the client's options."""
     with storage.transaction(tenant.database):
         if token["scope"] == "source":
             source = sources.find_source(tenant, token["account_id"], token["source_label"])
             if source["email"].lower() != email.lower():
                 raise Conflict(f"This link reconnects {source['email']}, not {email}.")
-            sources.update_source(tenant, source, Parameters({**credentials, "status": "1"}))
+            sources.update_source(
+                tenant, source, sources.SourceChanges(credentials=mailbox.credentials, enabled=True)
+            )
             account_id, label = source["account_id"], source["label"]
         else:
             account_id = token["account_id"]
             if account_id is None:
-                names = {"email": email, "first_name": token["first_name"], "last_name": token["last_name"]}
-                account_id = accounts.create_account(tenant, Parameters(names))[0]["id"]
-            label = sources.add_source(tenant, account_id, email, Parameters({**credentials, **options}))[
-                "label"
-            ]
+                names = accounts.NewAccount(email, token["first_name"], token["last_name"])
+                account_id = accounts.create_account(tenant, names)[0]["id"]
+            source = replace(
+                mailbox,
+                callback_url=token["source_callback_url"],
+                status_callback_url=token["status_callback_url"],
+                options=sources.SyncOptions(
+                    sync_all_folders=bool(token["source_sync_all_folders"]),
+                    sync_flags=bool(token["source_sync_flags"]),
+                    raw_file_list=bool(token["source_raw_file_list"]),
+                ),
+            )
+            label = sources.add_source(tenant, account_id, email, source)["label"]
         storage.mark_connect_token_used(tenant.database, token["token"], tenant.now, account_id, label)
     return label
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from .errors import ConnectError, InvalidParameter, Unauthorized
+from ..domain.errors import ConnectError, InvalidParameter, Unauthorized
 
 SEED_SCHEME = "contextio"
 STANDARD_SCHEME = "standard-webhooks"

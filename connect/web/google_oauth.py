@@ -17,9 +17,14 @@ from authlib.integrations.base_client.errors import MismatchingStateError, OAuth
 from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
 from flask import Flask, Response, request
 
-from .mailboxes import GoogleGrant
+logger = logging.getLogger("connect.web.google_oauth")
 
-logger = logging.getLogger("connect.oauth")
+
+@dataclass(frozen=True)
+class GoogleGrant:
+    email: str
+    refresh_token: str
+
 
 MAIL_SCOPE = "https://mail.google.com/"
 SCOPES = f"openid email {MAIL_SCOPE}"
@@ -48,7 +53,7 @@ def google_client(
     return client
 
 
-REGISTRY = "connect.oauth"
+REGISTRY = "connect.web.google_oauth"
 
 
 def registry(app: Flask) -> OAuth:

@@ -11,10 +11,10 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from . import storage
+from .. import storage
+from ..storage import Database
 from .crypto import Vault
 from .errors import InvalidParameter
-from .storage import Database
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def consumer_secret(database: Database, vault: Vault, consumer_key: str) -> str 
 
 def development_client(database: Database, vault: Vault, name: str) -> ApiClient:
     """The client a development setup's own helper uses, made on first run and kept."""
-    with storage.transaction(database):  # the web app and the worker start together
+    with storage.exclusive(database, f"client {name}"):  # every process starts at once
         row = storage.api_client_named(database, name)
         if row is None:
             return create_client(database, vault, name)

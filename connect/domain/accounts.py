@@ -2,36 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from . import sources, storage
+from .. import storage
+from . import sources
 from .errors import NotFound
 from .ids import time_ordered_id
-from .parameters import Parameters
 from .tenant import Tenant
 
-MAX_PAGE = 1000
+
+@dataclass(frozen=True)
+class NewAccount:
+    email: str
+    first_name: str = ""
+    last_name: str = ""
 
 
-def create_account(tenant: Tenant, parameters: Parameters) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The new account, and its first source when the call carried source parameters."""
-    email = parameters.email("email", required=True)
+def create_account(
+    tenant: Tenant, new: NewAccount, source: sources.NewSource | None = None
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The new account, and its first source when the call carried one."""
     account = {
         "id": time_ordered_id(),
         "consumer_key": tenant.consumer_key,
-        "email": email,
-        "first_name": parameters.text("first_name", max_length=200) or "",
-        "last_name": parameters.text("last_name", max_length=200) or "",
+        "email": new.email,
+        "first_name": new.first_name,
+        "last_name": new.last_name,
         "created": tenant.now,
         "suspended": 0,
     }
-    if not parameters.any_given(("server", "username", "password", *sources.PROVIDER_PARAMETERS)):
+    if source is None:
         storage.insert_account(tenant.database, account)
         return account, None
     with storage.transaction(tenant.database):  # the account with its source, or neither
         storage.insert_account(tenant.database, account)
-        source = sources.add_source(tenant, account["id"], email, parameters)
-    return account, source
+        row = sources.add_source(tenant, account["id"], new.email, source)
+    return account, row
 
 
 def find_account(tenant: Tenant, account_id: str) -> dict[str, Any]:
@@ -42,17 +49,16 @@ def find_account(tenant: Tenant, account_id: str) -> dict[str, Any]:
 
 
 def list_accounts(
-    tenant: Tenant, parameters: Parameters
+    tenant: Tenant,
+    *,
+    email: str | None = None,
+    statuses: tuple[str, ...] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Accounts with their sources; with a status filter, only the matching sources are listed."""
-    statuses = sources.status_filter(parameters)
     rows = storage.accounts(
-        tenant.database,
-        tenant.consumer_key,
-        email=parameters.email("email"),
-        statuses=statuses,
-        limit=parameters.integer("limit", minimum=0, maximum=MAX_PAGE),
-        offset=parameters.integer("offset", minimum=0) or 0,
+        tenant.database, tenant.consumer_key, email=email, statuses=statuses, limit=limit, offset=offset
     )
     by_account: dict[str, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
     for source in storage.sources_of(tenant.database, list(by_account), statuses):
@@ -66,12 +72,9 @@ def account_sources(
     return storage.sources_of(tenant.database, [account_id], statuses)
 
 
-def update_account(tenant: Tenant, account: dict[str, Any], parameters: Parameters) -> dict[str, Any]:
-    changes = {
-        name: parameters.text(name, max_length=200)
-        for name in ("first_name", "last_name")
-        if parameters.given(name)
-    }
+def update_account(tenant: Tenant, account: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """New ``first_name`` / ``last_name``; names not given stay."""
+    changes = {name: value for name, value in names.items() if name in ("first_name", "last_name")}
     if changes:
         storage.update_account(tenant.database, account["id"], changes)
     return {**account, **changes}

@@ -5,29 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import storage
+from .. import storage
 from .errors import Conflict, InvalidParameter, NotFound
-from .parameters import Parameters
 from .tenant import Tenant
 
 PROVIDER_TYPES = ("GMAIL_OAUTH2", "MSLIVECONNECT")
 
 
-def add_provider(tenant: Tenant, parameters: Parameters) -> dict[str, Any]:
+def add_provider(tenant: Tenant, kind: str, provider_consumer_key: str, secret: str) -> dict[str, Any]:
     """Add a provider, or replace the type and secret of one with the same key."""
-    kind = parameters.choice("type", PROVIDER_TYPES)
-    if kind is None:
+    if kind not in PROVIDER_TYPES:
         raise InvalidParameter(f"type is required: one of {', '.join(PROVIDER_TYPES)}")
     row = {
         "consumer_key": tenant.consumer_key,
-        "provider_consumer_key": parameters.text("provider_consumer_key", required=True, max_length=512),
+        "provider_consumer_key": provider_consumer_key,
         "type": kind,
         "created": tenant.now,
+        "provider_consumer_secret": tenant.vault.encrypt(secret),
     }
-    secret = parameters.secret("provider_consumer_secret")
-    if secret is None:
-        raise InvalidParameter("provider_consumer_secret is required")
-    row["provider_consumer_secret"] = tenant.vault.encrypt(secret)
     storage.save_provider(tenant.database, row)
     return row
 

@@ -13,10 +13,13 @@ from collections.abc import Callable
 from flask import Flask, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 
-from . import assets, oauth, pages, storage
-from .receiver import EXTENSION as RECEIVER
-from .receiver import CallbackReceiver
-from .web_safety import limit_form_posts
+from .. import storage
+from ..callbacks.receiver import EXTENSION as RECEIVER
+from ..callbacks.receiver import CallbackReceiver
+from ..web import assets
+from ..web import google_oauth as oauth
+from ..web.web_safety import limit_form_posts
+from . import pages
 
 BROWSER_USER = "connect_user"
 

@@ -47,7 +47,7 @@ class SourcesClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self._session = OAuth1Session(consumer_key, consumer_secret, signature_type="HEADER")
-        if transport is not None:  # e.g. connect.wsgi_transport.WSGIAdapter: no socket
+        if transport is not None:  # e.g. connect.helper.wsgi_transport.WSGIAdapter: no socket
             self._session.mount(self.base_url + "/", transport)
 
     def close(self) -> None:

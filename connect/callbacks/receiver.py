@@ -18,8 +18,8 @@ from blinker import Namespace
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask.cli import AppGroup
 
-from . import storage
-from .webhooks import MAX_BODY_BYTES, CallbackRejected, CallbackVerifier, MalformedCallback, SyncCallback
+from .. import storage
+from .signing import MAX_BODY_BYTES, CallbackRejected, CallbackVerifier, MalformedCallback, SyncCallback
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ _signals = Namespace()
 #: recorded. Subscribe with ``sync_completed.connect_via(app)``.
 sync_completed = _signals.signal("sync-completed")
 
-EXTENSION = "connect.receiver"
+EXTENSION = "connect.callbacks.receiver"
 
 bp = Blueprint("connect_receiver", __name__)
 

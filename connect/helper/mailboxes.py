@@ -9,14 +9,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from . import discovery, storage
-from .address_policy import AddressPolicy, normalise_hostname
+from .. import storage
+from ..domain.address_policy import AddressPolicy
+from ..domain.errors import Conflict, ConnectError, NotFound
+from ..storage import Database
+from ..web.google_oauth import GoogleGrant
+from ..web.imap_form import ImapSettings, check_imap_login
 from .client import ContextIOError, SourcesClient
-from .errors import Conflict, ConnectError, InvalidParameter, NotFound
-from .storage import Database
-from .sync.imap import Mailbox as ImapEndpoint
-from .sync.imap import SyncFailure, close_quietly, open_mailbox
-from .sync.transport import Limits
 
 PLAIN_WORDS = {
     "INVALID_CREDENTIALS": "The mailbox refused our sign-in. Reconnect it to give access again.",
@@ -63,22 +62,6 @@ class MailboxStatus:
         return self.__dict__.copy()
 
 
-@dataclass(frozen=True)
-class GoogleGrant:
-    email: str
-    refresh_token: str
-
-
-@dataclass(frozen=True)
-class ImapSettings:
-    email: str
-    password: str
-    server: str
-    port: int
-    use_ssl: bool
-    username: str
-
-
 def imap_source(settings: ImapSettings) -> dict[str, str]:
     """A source's parameters, as the sources API takes them, for a password mailbox."""
     return {
@@ -102,45 +85,6 @@ def gmail_source(email: str, host: str, port: int, client_id: str, refresh_token
         "provider_consumer_key": client_id,
         "provider_refresh_token": refresh_token,
     }
-
-
-def imap_settings_from_form(form: dict[str, str]) -> ImapSettings:
-    """The form's fields, or the provider preset its address or choice names."""
-    email = (form.get("email") or "").strip()
-    if "@" not in email or len(email) > 254 or not email.isprintable() or " " in email:
-        raise InvalidParameter("Enter the mailbox's full email address.")
-    password = form.get("password") or ""
-    if not password:
-        raise InvalidParameter("Enter the mailbox's password (or app password).")
-    if len(password) > 1024 or any(character in password for character in "\0\r\n"):
-        raise InvalidParameter("That password has characters a mail server can't take (line breaks).")
-    preset = discovery.KNOWN_DOMAINS.get(form.get("provider") or "") or discovery.discover(email)
-    server = (form.get("server") or "").strip()
-    if form.get("provider") == "other" or (not preset and server):
-        if not server:
-            raise InvalidParameter("Enter the IMAP server's name, e.g. imap.example.com.")
-        try:
-            server = normalise_hostname(server)
-        except InvalidParameter:
-            raise InvalidParameter("The server must be a host name such as imap.example.com.") from None
-        try:
-            port = int(form.get("port") or 993)
-        except ValueError:
-            raise InvalidParameter("The port must be a number, usually 993.") from None
-        if not 1 <= port <= 65535:
-            raise InvalidParameter("The port must be between 1 and 65535, usually 993.")
-        use_ssl = form.get("security", "ssl") == "ssl"
-    elif preset:
-        server, port, use_ssl = preset.server, preset.port, preset.use_ssl
-    else:
-        raise InvalidParameter(
-            f"We don't know the mail settings for {email.rsplit('@', 1)[-1]}: "
-            "choose “Other” and enter the IMAP server."
-        )
-    username = (form.get("username") or "").strip() or email
-    if len(username) > 320 or not username.isprintable():
-        raise InvalidParameter("The user name can't hold line breaks or control characters.")
-    return ImapSettings(email, password, server, port, use_ssl, username)
 
 
 class Mailboxes:
@@ -292,35 +236,6 @@ class Mailboxes:
             return account_id
         created = self.api.create_account(email)
         return storage.save_helper_account(self.database, self.user_id, created["id"], int(time.time()))
-
-
-FORM_LIMITS = Limits(idle_seconds=15, command_seconds=20)
-
-
-def check_imap_login(settings: ImapSettings, policy: AddressPolicy) -> None:
-    """Log in once, as the sync engine will, and say plainly what went wrong.
-
-    The form is open to anonymous users, so its answer must not make it a port scanner: a
-    server that can't be reached, refuses, times out or doesn't speak IMAP all get the same
-    words, and nothing the foreign server said is echoed back."""
-    try:
-        client = open_mailbox(
-            ImapEndpoint(settings.server, settings.port, settings.use_ssl, settings.username),
-            password=settings.password,
-            policy=policy,
-            limits=FORM_LIMITS,
-        )
-    except SyncFailure as failure:
-        if failure.status == "INVALID_CREDENTIALS":
-            raise HelperError(
-                "The mail server refused that email and password. Check the password; Gmail, iCloud, "
-                "Yahoo and Outlook need an app password here, not your usual one."
-            ) from None
-        raise HelperError(
-            f"We couldn't sign in to an IMAP server at {settings.server}, port {settings.port}. "
-            "Check the server settings."
-        ) from None
-    close_quietly(client)
 
 
 def _unavailable(error: ContextIOError) -> HelperError:

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .errors import InvalidParameter
-from .public_url import origin
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
@@ -61,6 +60,13 @@ class AddressPolicy:
 
     def _own(self, scheme: str, host: str, port: int) -> bool:
         return bool(scheme) and f"{scheme}://{host.lower()}:{port}" in self.own_origins
+
+
+def origin(url: str) -> str:
+    """scheme://host:port, with the port spelled out, to compare two URLs' origins."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
 
 
 def address_policy(app) -> AddressPolicy:

@@ -6,19 +6,21 @@ credential, good once, for 24 hours."""
 from __future__ import annotations
 
 import hashlib
-import time
 
 from flask import Blueprint, current_app, redirect, render_template, request, session
 from flask_wtf.csrf import ValidationError, validate_csrf
 
-from . import connect_tokens, discovery, oauth, storage
-from .errors import ConnectError
-from .mailboxes import check_imap_login, gmail_source, imap_settings_from_form, imap_source
-from .public_url import external_url
-from .tenant import Tenant
-from .web_safety import protect_pages
+from .. import storage
+from ..domain import connect_tokens, discovery
+from ..domain.errors import ConnectError
+from ..domain.sources import NewSource, Password, ProviderTokens
+from ..domain.tenant import Tenant
+from ..web import google_oauth as oauth
+from ..web.imap_form import check_imap_login, imap_settings_from_form
+from ..web.public_url import external_url
+from ..web.web_safety import protect_pages
 
-bp = Blueprint("connect_hosted", __name__)
+bp = Blueprint("connect_hosted", __name__, template_folder="templates")
 protect_pages(bp)
 
 HOSTED_TOKEN = "connect_hosted_token"
@@ -35,7 +37,7 @@ def _tenant(token: dict) -> Tenant:
 
 
 def _live_token(value: str) -> dict | None:
-    return storage.live_connect_token(storage.get_db(), value, int(time.time()))
+    return connect_tokens.live_token(storage.get_db(), value)
 
 
 def _google(tenant: Tenant):
@@ -94,7 +96,10 @@ def connect_token_page(token: str):
     try:
         settings = imap_settings_from_form(dict(request.form))
         check_imap_login(settings, _tenant(row).policy)
-        connect_tokens.use_token(_tenant(row), row, settings.email, imap_source(settings))
+        mailbox = NewSource(
+            settings.server, settings.port, settings.use_ssl, settings.username, Password(settings.password)
+        )
+        connect_tokens.use_token(_tenant(row), row, settings.email, mailbox)
     except ConnectError as error:
         return _page(row, error.message, form, status=400)
     return redirect(connect_tokens.return_url(row))
@@ -131,15 +136,15 @@ def google_callback():
     except oauth.DanceFailure as failure:
         return _page(row, f"{failure.title}. {failure.explanation}", status=400)
     config = current_app.config
-    credentials = gmail_source(
-        grant.email,
+    mailbox = NewSource(
         config.get("GMAIL_IMAP_HOST") or "imap.gmail.com",
         int(config.get("GMAIL_IMAP_PORT") or 993),
-        client.client_id,
-        grant.refresh_token,
+        True,
+        grant.email,
+        ProviderTokens(client.client_id, refresh_token=grant.refresh_token),
     )
     try:
-        connect_tokens.use_token(tenant, row, grant.email, credentials)
+        connect_tokens.use_token(tenant, row, grant.email, mailbox)
     except ConnectError as error:
         oauth.revoke(client, {"refresh_token": grant.refresh_token})
         return _page(row, error.message, status=error.status)

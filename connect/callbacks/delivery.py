@@ -14,13 +14,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .. import clients, storage
-from ..address_policy import AddressPolicy
-from ..crypto import Vault
-from ..errors import InvalidParameter
+from .. import storage
+from ..domain import clients
+from ..domain.address_policy import AddressPolicy
+from ..domain.crypto import Vault
+from ..domain.errors import InvalidParameter
 from ..storage import Database
-from ..webhooks import sign_callback
 from .outbound import InFlight, PostFailed, post
+from .signing import sign_callback
 
 logger = logging.getLogger("connect.callbacks")
 

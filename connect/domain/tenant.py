@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from ..storage import Database
 from .address_policy import AddressPolicy
 from .crypto import Vault
-from .storage import Database
 
 
 @dataclass(frozen=True)

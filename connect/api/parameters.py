@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from .errors import InvalidParameter
+from ..domain.errors import InvalidParameter
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TRUE = {"1", "true", "yes", "on"}

@@ -4,8 +4,6 @@ from the request otherwise."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, url_for
 
 
@@ -14,10 +12,3 @@ def external_url(endpoint: str, **values) -> str:
     if not public:
         return url_for(endpoint, _external=True, **values)
     return public.rstrip("/") + url_for(endpoint, **values)
-
-
-def origin(url: str) -> str:
-    """scheme://host:port, with the port spelled out, to compare two URLs' origins."""
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"

@@ -1,7 +1,7 @@
 """The merged data set of an account: messages, files and folders, as the API filters them.
 
-Filters are Context.IO's, parsed here into ``storage.MailFilters``; the storage module turns them
-into SQL. ``subject`` and ``file_name`` take a substring or a ``/regex/``.
+Filters are Context.IO's, as ``MailFilters``; the storage module turns them into SQL.
+``subject`` and ``file_name`` take a substring or a ``/regex/``.
 """
 
 from __future__ import annotations
@@ -10,59 +10,41 @@ import email
 import email.policy
 import json
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Protocol
 
 import re2
 
-from . import storage
+from .. import storage
 from .errors import InvalidParameter, NotFound
-from .parameters import Parameters
-from .sync.fetch import LiveMail
 from .tenant import Tenant
 
-MAX_MESSAGES = 100
-MAX_FILES = 1000
+MailFilters = storage.MailFilters
+TextMatch = storage.TextMatch
+ADDRESS_FIELDS = storage.ADDRESS_FIELDS
 
 
-def _text_match(parameters: Parameters, name: str) -> storage.TextMatch | None:
-    pattern = parameters.text(name, max_length=500)
-    if pattern is None:
-        return None
+class Mailboxes(Protocol):
+    """Reads what the index doesn't keep (bodies, files) from the mailboxes themselves."""
+
+    def raw_message(self, locations: list[dict[str, Any]]) -> bytes: ...
+
+    def part(self, locations: list[dict[str, Any]], section: str) -> tuple[bytes, str]: ...
+
+
+def text_match(pattern: str, name: str) -> TextMatch:
+    """A substring, or a ``/regex/`` (RE2 syntax: linear time whatever the pattern)."""
     if len(pattern) > 2 and pattern.startswith("/") and pattern.endswith("/"):
         try:
             storage.compile_regex(pattern[1:-1])
         except re2.error as error:
             reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else error
             raise InvalidParameter(f"{name} is not a valid regular expression: {reason}") from None
-        return storage.TextMatch(pattern[1:-1], regex=True)
-    return storage.TextMatch(pattern, regex=False)
+        return TextMatch(pattern[1:-1], regex=True)
+    return TextMatch(pattern, regex=False)
 
 
-def _lowered(address: str | None) -> str | None:
-    return address.lower() if address else None
-
-
-def _filters(parameters: Parameters, maximum: int) -> storage.MailFilters:
-    descending = parameters.choice("sort_order", ("asc", "desc"), default="desc") == "desc"
-    return storage.MailFilters(
-        subject=_text_match(parameters, "subject"),
-        file_name=_text_match(parameters, "file_name"),
-        addresses={field: _lowered(parameters.email(field)) for field in storage.ADDRESS_FIELDS},
-        any_address=_lowered(parameters.email("email")),
-        folder=parameters.text("folder"),
-        source=parameters.text("source"),
-        date_before=parameters.integer("date_before", minimum=0),
-        date_after=parameters.integer("date_after", minimum=0),
-        indexed_before=parameters.integer("indexed_before", minimum=0),
-        indexed_after=parameters.integer("indexed_after", minimum=0),
-        descending=descending,
-        limit=parameters.integer("limit", minimum=1, maximum=maximum) or maximum,
-        offset=parameters.integer("offset", minimum=0) or 0,
-    )
-
-
-def list_messages(tenant: Tenant, account_id: str, parameters: Parameters) -> list[dict[str, Any]]:
-    rows = storage.find_messages(tenant.database, account_id, _filters(parameters, MAX_MESSAGES))
+def list_messages(tenant: Tenant, account_id: str, filters: MailFilters) -> list[dict[str, Any]]:
+    rows = storage.find_messages(tenant.database, account_id, filters)
     return _with_locations_and_files(tenant, rows)
 
 
@@ -92,8 +74,8 @@ def _with_locations_and_files(tenant: Tenant, rows: list[dict[str, Any]]) -> lis
     ]
 
 
-def list_files(tenant: Tenant, account_id: str, parameters: Parameters) -> list[dict[str, Any]]:
-    rows = storage.find_files(tenant.database, account_id, _filters(parameters, MAX_FILES))
+def list_files(tenant: Tenant, account_id: str, filters: MailFilters) -> list[dict[str, Any]]:
+    rows = storage.find_files(tenant.database, account_id, filters)
     return [{**row, "addresses": json.loads(row["addresses"])} for row in rows]
 
 
@@ -115,11 +97,11 @@ def counts(tenant: Tenant, account_id: str) -> dict[str, int]:
     return storage.account_counts(tenant.database, account_id)
 
 
-def message_source(tenant: Tenant, live: LiveMail, account_id: str, message_id: str) -> bytes:
+def message_source(tenant: Tenant, live: Mailboxes, account_id: str, message_id: str) -> bytes:
     return live.raw_message(find_message(tenant, account_id, message_id)["locations"])
 
 
-def read_message(tenant: Tenant, live: LiveMail, account_id: str, message_id: str) -> EmailMessage:
+def read_message(tenant: Tenant, live: Mailboxes, account_id: str, message_id: str) -> EmailMessage:
     """The message as its mailbox holds it, parsed (one fetch for its body and headers)."""
     return email.message_from_bytes(
         message_source(tenant, live, account_id, message_id), policy=email.policy.default
@@ -156,7 +138,7 @@ def message_flags(tenant: Tenant, account_id: str, message_id: str) -> set[str]:
     return {flag for location in locations for flag in json.loads(location["flags"])}
 
 
-def file_content(tenant: Tenant, live: LiveMail, account_id: str, file_id: str) -> tuple[bytes, str, str]:
+def file_content(tenant: Tenant, live: Mailboxes, account_id: str, file_id: str) -> tuple[bytes, str, str]:
     """The file's bytes, its MIME type and its name."""
     file = find_file(tenant, account_id, file_id)
     locations = find_message(tenant, account_id, file["message_id"])["locations"]

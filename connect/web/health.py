@@ -11,7 +11,7 @@ import time
 from flask import Blueprint, Response, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import storage
+from .. import storage
 
 bp = Blueprint("connect_health", __name__)
 

@@ -21,18 +21,21 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError, ValidationError, validate_csrf
 
-from . import discovery, oauth, storage
-from .address_policy import address_policy
+from .. import storage
+from ..domain import discovery
+from ..domain.address_policy import address_policy
+from ..domain.errors import ConnectError
+from ..web import google_oauth as oauth
+from ..web.imap_form import imap_settings_from_form
+from ..web.public_url import external_url
+from ..web.web_safety import protect_pages
 from .client import SourcesClient
-from .errors import ConnectError
-from .mailboxes import HelperSettings, Mailboxes, imap_settings_from_form
-from .public_url import external_url
-from .web_safety import protect_pages
+from .mailboxes import HelperSettings, Mailboxes
 from .wsgi_transport import WSGIAdapter
 
-logger = logging.getLogger("connect.pages")
+logger = logging.getLogger("connect.helper.pages")
 
-bp = Blueprint("connect", __name__, url_prefix="/connect")
+bp = Blueprint("connect", __name__, url_prefix="/connect", template_folder="templates")
 protect_pages(bp)
 
 RECONNECT = "connect_reconnect"

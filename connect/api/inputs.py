@@ -1,0 +1,175 @@
+"""Context.IO's request parameters, read into the domain's values.
+
+The wire rules live here (booleans as ``1``/``0``, ``use_ssl`` where anything but 1 means no,
+the ``provider_*`` credentials taking precedence over a password, the error messages clients
+know); what the values must satisfy beyond their shape is the domain's to say.
+"""
+
+from __future__ import annotations
+
+from ..domain import mail
+from ..domain.accounts import NewAccount
+from ..domain.connect_tokens import TokenRequest
+from ..domain.errors import InvalidParameter
+from ..domain.providers import PROVIDER_TYPES
+from ..domain.sources import (
+    SYNC_OPTIONS,
+    SYNC_PERIODS,
+    Credentials,
+    NewSource,
+    Password,
+    ProviderTokens,
+    SourceChanges,
+    SourceStatus,
+    SyncOptions,
+    status_filter,
+)
+from .parameters import Parameters
+
+PROVIDER_PARAMETERS = (
+    "provider_token",
+    "provider_token_secret",
+    "provider_refresh_token",
+    "provider_consumer_key",
+)
+SOURCE_PARAMETERS = ("server", "username", "password", *PROVIDER_PARAMETERS)
+MAX_MESSAGES = 100
+MAX_FILES = 1000
+MAX_ACCOUNTS = 1000
+
+
+def new_account(parameters: Parameters) -> tuple[NewAccount, NewSource | None]:
+    """The account, and its first source when the call carries source parameters."""
+    email = parameters.email("email", required=True)
+    account = NewAccount(
+        email,
+        parameters.text("first_name", max_length=200) or "",
+        parameters.text("last_name", max_length=200) or "",
+    )
+    return account, new_source(parameters) if parameters.any_given(SOURCE_PARAMETERS) else None
+
+
+def account_names(parameters: Parameters) -> dict[str, str]:
+    return {
+        name: parameters.text(name, max_length=200) or ""
+        for name in ("first_name", "last_name")
+        if parameters.given(name)
+    }
+
+
+def account_query(parameters: Parameters) -> dict:
+    return {
+        "email": parameters.email("email"),
+        "statuses": statuses(parameters),
+        "limit": parameters.integer("limit", minimum=0, maximum=MAX_ACCOUNTS),
+        "offset": parameters.integer("offset", minimum=0) or 0,
+    }
+
+
+def statuses(parameters: Parameters) -> tuple[str, ...] | None:
+    status = parameters.choice("status", [status.value for status in SourceStatus])
+    status_ok = parameters.flag("status_ok") if parameters.given("status_ok") else None
+    return status_filter(status, status_ok)
+
+
+def new_source(parameters: Parameters) -> NewSource:
+    # The seed: "Set to 1 if you want SSL … Any other value will be considered as do not use SSL".
+    use_ssl = parameters.text("use_ssl", required=True)
+    kind = parameters.text("type", required=True)
+    if kind.upper() != "IMAP":
+        raise InvalidParameter("type must be IMAP, the only supported source type")
+    return NewSource(
+        server=parameters.text("server", required=True, max_length=253),
+        port=parameters.integer("port", minimum=1, maximum=65535, required=True),
+        use_ssl=use_ssl.lower() in ("1", "true"),
+        username=parameters.text("username", required=True, max_length=320),
+        credentials=credentials(parameters),
+        options=SyncOptions(
+            sync_period=parameters.choice("sync_period", SYNC_PERIODS, default="24h"),
+            **{name: parameters.flag(name) for name in SYNC_OPTIONS},
+        ),
+        callback_url=parameters.text("callback_url", max_length=2048),
+        status_callback_url=parameters.text("status_callback_url", max_length=2048),
+    )
+
+
+def source_changes(parameters: Parameters) -> SourceChanges:
+    return SourceChanges(
+        sync_period=parameters.choice("sync_period", SYNC_PERIODS),
+        options={name: parameters.flag(name) for name in SYNC_OPTIONS if parameters.given(name)},
+        status_callback_url=parameters.text("status_callback_url", max_length=2048),
+        credentials=credentials(parameters),
+        enabled=parameters.flag("status") if parameters.given("status") else None,
+        force_status_check=parameters.flag("force_status_check"),
+    )
+
+
+def credentials(parameters: Parameters) -> Credentials | None:
+    """What the parameters carry: ``provider_*`` tokens win over a password; None for neither."""
+    if parameters.any_given(PROVIDER_PARAMETERS):
+        key = parameters.text("provider_consumer_key", max_length=512)
+        if key is None:
+            raise InvalidParameter("provider_consumer_key is required with provider_* credentials")
+        return ProviderTokens(
+            key,
+            refresh_token=parameters.secret("provider_refresh_token"),
+            token=parameters.secret("provider_token"),
+            token_secret=parameters.secret("provider_token_secret"),
+        )
+    password = parameters.secret("password")
+    return None if password is None else Password(password)
+
+
+def provider(parameters: Parameters) -> tuple[str, str, str]:
+    """``type``, ``provider_consumer_key`` and ``provider_consumer_secret`` of a new provider."""
+    kind = parameters.choice("type", PROVIDER_TYPES)
+    if kind is None:
+        raise InvalidParameter(f"type is required: one of {', '.join(PROVIDER_TYPES)}")
+    key = parameters.text("provider_consumer_key", required=True, max_length=512)
+    secret = parameters.secret("provider_consumer_secret")
+    if secret is None:
+        raise InvalidParameter("provider_consumer_secret is required")
+    return kind, key, secret
+
+
+def token_request(parameters: Parameters) -> TokenRequest:
+    def url(name: str) -> str | None:
+        return parameters.text(name, max_length=2048)
+
+    return TokenRequest(
+        callback_url=parameters.text("callback_url", required=True, max_length=2048),
+        email=parameters.email("email") or "",
+        first_name=parameters.text("first_name", max_length=200) or "",
+        last_name=parameters.text("last_name", max_length=200) or "",
+        source_callback_url=url("source_callback_url"),
+        status_callback_url=url("status_callback_url"),
+        source_sync_all_folders=parameters.flag("source_sync_all_folders"),
+        source_sync_flags=parameters.flag("source_sync_flags"),
+        source_raw_file_list=parameters.flag("source_raw_file_list"),
+    )
+
+
+def mail_filters(parameters: Parameters, maximum: int) -> mail.MailFilters:
+    def match(name: str) -> mail.TextMatch | None:
+        pattern = parameters.text(name, max_length=500)
+        return None if pattern is None else mail.text_match(pattern, name)
+
+    def lowered(name: str) -> str | None:
+        address = parameters.email(name)
+        return address.lower() if address else None
+
+    return mail.MailFilters(
+        subject=match("subject"),
+        file_name=match("file_name"),
+        addresses={field: lowered(field) for field in mail.ADDRESS_FIELDS},
+        any_address=lowered("email"),
+        folder=parameters.text("folder"),
+        source=parameters.text("source"),
+        date_before=parameters.integer("date_before", minimum=0),
+        date_after=parameters.integer("date_after", minimum=0),
+        indexed_before=parameters.integer("indexed_before", minimum=0),
+        indexed_after=parameters.integer("indexed_after", minimum=0),
+        descending=parameters.choice("sort_order", ("asc", "desc"), default="desc") == "desc",
+        limit=parameters.integer("limit", minimum=1, maximum=maximum) or maximum,
+        offset=parameters.integer("offset", minimum=0) or 0,
+    )
