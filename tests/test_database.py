@@ -201,3 +201,32 @@ def test_on_an_older_postgresql_schema_processes_stop_naming_the_upgrade_command
 
     assert upgraded.returncode == 0, upgraded.stderr
     assert '"up_to_date": true' in current.stdout
+
+
+def test_processes_starting_together_bind_the_key_and_make_the_helper_client_once(database_setting):
+    from connect.domain import clients
+
+    database = storage.open_database(database_setting)  # a connection per thread, as per process
+    vault = Vault("starting-together")
+    barrier = threading.Barrier(8)
+    outcomes: list[object] = []
+
+    def start() -> None:
+        barrier.wait(timeout=30)
+        try:
+            mismatch = storage.bind_secret_key(database, vault.fingerprint, ())
+            client = clients.development_client(database, vault, "connect helper (development)")
+            outcomes.append((mismatch, client.consumer_key))
+        except BaseException as error:  # surfaced below
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    database.close()
+
+    assert len(outcomes) == 8 and all(isinstance(outcome, tuple) for outcome in outcomes), outcomes
+    assert {mismatch for mismatch, _ in outcomes} == {None}
+    assert len({key for _, key in outcomes}) == 1  # one client, shared by every process
