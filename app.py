@@ -6,25 +6,39 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, redirect, url_for
+from flask import Flask, has_request_context, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 
-from connect import Connect, storage
+from connect import Connect, browser_session_user, storage
 from connect.api import SourcesAPI
-from connect.config import load_settings, startup_errors
+from connect.config import load_settings, start_or_explain
 from connect.web import health
 from connect.web.proxies import trust_proxies
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+class SecureWhenHttps(SecureCookieSessionInterface):
+    """Session cookies marked Secure whenever the request came over https (behind a TLS proxy too)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    with startup_errors():
-        app = Flask(__name__, instance_relative_config=True)
-        load_settings(app, config)
-        trust_proxies(app, app.config["CONNECT_TRUSTED_PROXIES"])
-        storage.init_app(app)
-        SourcesAPI(app)
-        Connect(app)
-        app.register_blueprint(health.bp)
-        app.add_url_rule("/", "home", lambda: redirect(url_for("connect.index")))
+    return start_or_explain(__name__, lambda: _assemble(config))
+
+
+def _assemble(config: Mapping[str, Any] | None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    # The browser returns from Google on a cross-site redirect: the session cookie must go with it.
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.session_interface = SecureWhenHttps()
+    load_settings(app, config)
+    trust_proxies(app, app.config["CONNECT_TRUSTED_PROXIES"])
+    storage.init_app(app)
+    SourcesAPI(app)
+    Connect(app, user_loader=browser_session_user)  # a site without accounts: each browser is a user
+    app.register_blueprint(health.bp)
+    app.add_url_rule("/", "home", lambda: redirect(url_for("connect.index")))
     return app

@@ -6,6 +6,7 @@ The public names a host app needs; everything else lives in the module named for
 from .callbacks.receiver import CallbackReceiver, sync_completed
 from .callbacks.signing import CallbackVerifier, SyncCallback, sign_callback
 from .helper.extension import Connect, browser_session_user
+from .helper.signals import mailbox_connected, mailbox_removed
 
 __all__ = [
     "CallbackReceiver",
@@ -13,6 +14,8 @@ __all__ = [
     "browser_session_user",
     "CallbackVerifier",
     "SyncCallback",
+    "mailbox_connected",
+    "mailbox_removed",
     "sign_callback",
     "sync_completed",
 ]

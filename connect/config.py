@@ -7,10 +7,11 @@ a deployment fails loudly there instead of on the first request that needs it.
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import os
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from . import storage
 
 DEVELOPMENT = "development"
 PRODUCTION = "production"
+logger = logging.getLogger("connect")
 
 
 class ConfigError(ValueError):
@@ -142,18 +144,52 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
-@contextlib.contextmanager
-def startup_errors() -> Iterator[None]:
-    """Under the ``flask`` command, a setting or database the app can't start with is a
-    one-line error and a non-zero exit, not a traceback; a server process still stops loudly."""
+def start_or_explain(import_name: str, build: Callable[[], Flask]) -> Flask:
+    """The app ``build`` makes; under the ``flask`` command, when a setting or the database
+    keeps it from starting, an app that lists every command and answers each with the error
+    in one line (``commands.app_that_cannot_start``). A server process still stops loudly."""
+    from .commands import app_that_cannot_start
     from .storage import DatabaseError
 
     try:
-        yield
+        return build()
     except (ConfigError, DatabaseError) as error:
         if click.get_current_context(silent=True) is None:
             raise
-        raise click.ClickException(str(error)) from None
+        return app_that_cannot_start(import_name, str(error))
+
+
+def warn_when_serving(app: Flask, message: str) -> None:
+    """A warning about how the app is set up, said where someone will read it: at a server's
+    start, or on the first request under ``flask run``; never on every ``flask`` command."""
+    if click.get_current_context(silent=True) is None:  # gunicorn, or the host's own start
+        logger.warning(message)
+        return
+    said = threading.Event()
+
+    def say_once() -> None:
+        if not said.is_set():
+            said.set()
+            logger.warning(message)
+
+    app.before_request(say_once)
+
+
+def apply_defaults(app: Flask, names: Iterable[str]) -> None:
+    """For an app that embeds a part of Connect with its own configuration: the settings it
+    doesn't name get their defaults, and those it gives as strings (from the environment, say)
+    are parsed as Connect's own app parses them."""
+    for setting in SETTINGS:
+        if setting.name not in names:
+            continue
+        value = app.config.get(setting.name)
+        if value is None:
+            app.config[setting.name] = setting.default
+        elif isinstance(value, str):
+            try:
+                app.config[setting.name] = setting.parse(value)
+            except ValueError as error:
+                raise ConfigError(f"{setting.name} is not valid: {error}") from None
 
 
 def load_settings(

@@ -120,3 +120,58 @@ def test_a_command_the_app_cannot_start_for_is_a_one_line_error(tmp_path, enviro
     assert result.returncode == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def flask_command(tmp_path, environment: dict[str, str], *arguments: str):
+    import os
+    import subprocess
+    import sys
+
+    from tests.servers import ROOT
+
+    clean = {
+        name: value for name, value in os.environ.items() if not name.startswith(("CONNECT_", "SECRET_"))
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", str(ROOT / "app.py"), *arguments],
+        cwd=tmp_path,
+        env={**clean, "CONNECT_DATABASE": str(tmp_path / "c.db"), **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def command_names(help_text: str) -> list[str]:
+    listing = help_text[help_text.index("Commands:") :]
+    return [line.split()[0] for line in listing.splitlines()[1:] if line.startswith("  ") and line.split()]
+
+
+def test_the_help_lists_every_command_even_when_the_app_cannot_start(tmp_path):
+    working = flask_command(tmp_path, {"CONNECT_ENV": "production", "SECRET_KEY": "k"}, "--help")
+    without_key = flask_command(tmp_path, {"CONNECT_ENV": "production"}, "--help")
+    worker_help = flask_command(tmp_path, {"CONNECT_ENV": "production"}, "worker", "--help")
+
+    assert "Traceback" not in working.stderr + without_key.stderr
+    assert {"worker", "scheduler", "jobs", "keys", "db", "callbacks", "syncs"} <= set(
+        command_names(working.stdout)
+    )
+    assert command_names(without_key.stdout) == command_names(working.stdout)
+    assert worker_help.returncode == 0 and "--concurrency" in worker_help.stdout
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("worker", "--poll", "0"),
+        ("scheduler", "--poll", "-1"),
+        ("keys", "create", " "),
+        ("worker", "--concurrency", "0"),
+    ],
+)
+def test_a_commands_bad_input_is_a_one_line_error(tmp_path, arguments):
+    result = flask_command(tmp_path, {"CONNECT_ENV": "production", "SECRET_KEY": "k"}, *arguments)
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("Error:")

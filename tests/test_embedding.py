@@ -75,8 +75,9 @@ def test_a_signed_out_visitor_is_sent_to_the_hosts_login(host):
 def test_the_login_redirect_carries_next_encoded_like_flask_login(tmp_path, login_url, expected):
     app = Flask("host", instance_path=str(tmp_path / "host"))
     app.config.update(
-        SECRET_KEY="k", CONNECT_DATABASE=str(tmp_path / "c.sqlite3"), CONTEXTIO_API_URL="http://x/2.0"
-    )
+        SECRET_KEY="k", CONNECT_DATABASE=str(tmp_path / "c.sqlite3"), CONTEXTIO_API_URL="http://x/2.0",
+        CONTEXTIO_CONSUMER_KEY="key", CONTEXTIO_CONSUMER_SECRET="secret",
+    )  # fmt: skip
     app.add_url_rule("/accounts/login", "login_page", lambda: "log in")
     Connect(app, user_loader=lambda: None, login_url=login_url)
 

@@ -10,10 +10,10 @@ import logging
 
 import click
 from flask import Flask, Response, jsonify, request
-from flask.cli import AppGroup
 from werkzeug.exceptions import HTTPException
 
 from .. import storage
+from ..commands import CommandGroup
 from ..config import ConfigError
 from ..domain import clients
 from ..domain.address_policy import address_policy
@@ -119,7 +119,7 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
     return response
 
 
-keys_cli = AppGroup("keys", help="API clients of the sources API.")
+keys_cli = CommandGroup("keys", help="API clients of the sources API.")
 
 
 @keys_cli.command("create")
@@ -164,7 +164,7 @@ def list_keys(as_json: bool) -> None:
         click.echo(f"{row['consumer_key']}  {row['name']}")
 
 
-secrets_cli = AppGroup("secrets", help="Credentials stored encrypted under SECRET_KEY.")
+secrets_cli = CommandGroup("secrets", help="Credentials stored encrypted under SECRET_KEY.")
 
 
 @secrets_cli.command("reencrypt")

@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 import click
 from blinker import Namespace
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
-from flask.cli import AppGroup
 
 from .. import storage
+from ..commands import CommandGroup
+from ..config import warn_when_serving
 from .signing import MAX_BODY_BYTES, CallbackRejected, CallbackVerifier, MalformedCallback, SyncCallback
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ _signals = Namespace()
 #: recorded. Subscribe with ``sync_completed.connect_via(app)``.
 sync_completed = _signals.signal("sync-completed")
 
-EXTENSION = "connect.callbacks.receiver"
+EXTENSION = "connect.receiver"
 
 bp = Blueprint("connect_receiver", __name__)
 
@@ -76,9 +77,10 @@ class CallbackReceiver:
             max_body_bytes=self.max_body_bytes,
         )
         if not verifier.secrets:
-            logger.warning(
+            warn_when_serving(
+                app,
                 "no callback secret is configured (CONTEXTIO_CONSUMER_SECRET): "
-                "every sync callback will be refused"
+                "every sync callback will be refused",
             )
         app.extensions[EXTENSION] = verifier
         app.register_blueprint(bp)
@@ -136,7 +138,7 @@ def _announce(sync: SyncCallback) -> None:
         logger.exception("a sync_completed handler failed for account %s", sync.account_id)
 
 
-syncs_cli = AppGroup("syncs", help="Completed initial syncs recorded by the callback receiver.")
+syncs_cli = CommandGroup("syncs", help="Completed initial syncs recorded by the callback receiver.")
 
 
 @syncs_cli.command("list")

@@ -217,6 +217,11 @@ class Mailboxes:
                 raise _unavailable(error) from None
         return mailbox
 
+    @property
+    def account_id(self) -> str | None:
+        """The user's account in the sources API; None until their first mailbox."""
+        return storage.helper_account(self.database, self.user_id)
+
     def _existing(self, email: str, server: str) -> str | None:
         account_id = storage.helper_account(self.database, self.user_id)
         if account_id is None:

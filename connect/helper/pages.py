@@ -29,6 +29,7 @@ from ..web import google_oauth as oauth
 from ..web.imap_form import imap_settings_from_form
 from ..web.public_url import external_url
 from ..web.web_safety import protect_pages
+from . import signals
 from .client import SourcesClient
 from .mailboxes import HelperSettings, Mailboxes
 from .wsgi_transport import WSGIAdapter
@@ -99,6 +100,9 @@ def login_redirect(login_url: str, next_url: str) -> str:
 @bp.before_request
 def require_user() -> Response | None:
     if current_user_id() is None:
+        answer = extension().unauthorized()
+        if answer is not None:
+            return answer
         login_url = extension().login_url
         if login_url:
             return redirect(login_redirect(login_url, request.full_path.rstrip("?")))
@@ -125,6 +129,18 @@ def check_csrf() -> None:
         validate_csrf(request.form.get("csrf_token"))
     except ValidationError as error:
         raise CSRFError(str(error)) from None
+
+
+def _tell_host(signal, label: str, email: str, **details) -> None:
+    signals.send(
+        signal,
+        current_app._get_current_object(),
+        user_id=current_user_id(),
+        account_id=mailboxes().account_id,
+        label=label,
+        email=email,
+        **details,
+    )
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -193,10 +209,11 @@ def google_callback():
     except oauth.DanceFailure as failure:
         return problem(failure.title, failure.explanation, 400, retry=retry)
     try:
-        mailboxes().connect_gmail(grant, reconnect)
+        label = mailboxes().connect_gmail(grant, reconnect)
     except ConnectError as error:
         oauth.revoke(extension().google, {"refresh_token": grant.refresh_token})
         return problem("That didn't work", error.message, error.status, retry=retry)
+    _tell_host(signals.mailbox_connected, label, grant.email, reconnect=reconnect is not None)
     flash(f"{grant.email} is connected. Syncing it now.")
     return redirect(url_for("connect.index"))
 
@@ -213,10 +230,11 @@ def imap_form():
             form["email"] = fixed_email
         try:
             settings = imap_settings_from_form(form)
-            mailboxes().connect_imap(settings, reconnect)
+            label = mailboxes().connect_imap(settings, reconnect)
         except ConnectError as failure:
             error = failure.message
         else:
+            _tell_host(signals.mailbox_connected, label, settings.email, reconnect=reconnect is not None)
             flash(f"{settings.email} is connected. Syncing it now.")
             return redirect(url_for("connect.index"))
     shown = {name: value for name, value in form.items() if name != "password"}
@@ -241,5 +259,6 @@ def reconnect(label: str):
 def remove(label: str):
     check_csrf()
     mailbox = mailboxes().remove(label)
+    _tell_host(signals.mailbox_removed, mailbox.label, mailbox.email)
     flash(f"{mailbox.email} was removed.")
     return redirect(safe_next(request.form.get("next"), url_for("connect.index")))

@@ -14,9 +14,9 @@ import os
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..commands import CommandGroup
 from .accounts import (
     account,
     accounts,
@@ -59,6 +59,7 @@ from .helper import (
     completed_syncs,
     forget_helper_account,
     helper_account,
+    helper_user,
     record_completed_sync,
     save_helper_account,
     synced_labels,
@@ -193,7 +194,7 @@ def is_reachable() -> bool:
     return get_db().is_reachable()
 
 
-db_cli = AppGroup("db", help="The database schema.")
+db_cli = CommandGroup("db", help="The database schema.")
 
 
 @db_cli.command("upgrade")

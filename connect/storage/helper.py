@@ -52,5 +52,9 @@ def save_helper_account(database: Database, user_id: str, account_id: str, now: 
     return helper_account(database, user_id) or account_id
 
 
+def helper_user(database: Database, account_id: str) -> str | None:
+    return database.scalar(select(helper_users.c.user_id).where(helper_users.c.account_id == account_id))
+
+
 def forget_helper_account(database: Database, user_id: str) -> None:
     database.write(delete(helper_users).where(helper_users.c.user_id == user_id))

@@ -10,9 +10,10 @@ from collections.abc import Callable
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from .. import storage
+from ..commands import CommandGroup, one_line_errors
 from . import celery_queue
 from .scheduler import Scheduler
 from .worker import Worker
@@ -35,6 +36,7 @@ def _on_stop_signals(stop: Callable[[], None]) -> None:
     "--concurrency", default=1, show_default=True, type=click.IntRange(1, 64), help="Sources synced at once."
 )
 @with_appcontext
+@one_line_errors
 def worker_command(poll: float, concurrency: int) -> None:
     """Run a sync worker in the foreground (stops on SIGTERM / SIGINT within seconds).
 
@@ -54,6 +56,7 @@ def worker_command(poll: float, concurrency: int) -> None:
 @click.command("scheduler")
 @click.option("--poll", default=1.0, show_default=True, help="Seconds between looks for due work.")
 @with_appcontext
+@one_line_errors
 def scheduler_command(poll: float) -> None:
     """Queue due syncs, retries and callbacks on the broker (one per deployment)."""
     app = current_app._get_current_object()
@@ -74,7 +77,7 @@ def scheduler_command(poll: float) -> None:
     scheduler.run()
 
 
-jobs_cli = AppGroup("jobs", help="The sync queue.")
+jobs_cli = CommandGroup("jobs", help="The sync queue.")
 
 
 @jobs_cli.command("list")
@@ -96,7 +99,7 @@ def list_jobs(as_json: bool) -> None:
         )
 
 
-callbacks_cli = AppGroup("callbacks", help="Initial-sync callbacks sent to API clients.")
+callbacks_cli = CommandGroup("callbacks", help="Initial-sync callbacks sent to API clients.")
 
 
 @callbacks_cli.command("list")

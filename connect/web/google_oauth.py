@@ -53,7 +53,7 @@ def google_client(
     return client
 
 
-REGISTRY = "connect.web.google_oauth"
+REGISTRY = "connect.oauth"
 
 
 def registry(app: Flask) -> OAuth:
