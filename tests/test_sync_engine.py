@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from connect import storage
 from connect.sync.transport import Limits
 from tests.dovecot import GMAIL_ALL_MAIL, message
 from tests.mail_world import MailWorld
@@ -283,6 +284,52 @@ def test_a_new_uidvalidity_reindexes_the_folder(world, dovecot, mailbox_user):
     [new] = world.query("SELECT uidvalidity FROM folders WHERE name = 'Projects'")
     assert new["uidvalidity"] != old["uidvalidity"]
     assert subjects(world, account_id) == ["New project mail"]
+
+
+def the_end_users_view(world, account_id) -> list[tuple[str, str, str]]:
+    """What /connect/ shows the helper's user who owns the account."""
+    with world.app.app_context():
+        storage.save_helper_account(storage.get_db(), "end-user", account_id, 0)
+        world.app.config["CONTEXTIO_CONSUMER_KEY"] = world.consumer_key
+        world.app.config["CONTEXTIO_CONSUMER_SECRET"] = world.consumer_secret
+    browser = world.app.test_client()
+    with browser.session_transaction() as session:
+        session["connect_user"] = "end-user"
+    listing = browser.get("/connect/status.json").json["mailboxes"]
+    return [(m["state"], m["message"], m["progress"]) for m in listing]
+
+
+def test_the_initial_sync_counts_its_progress_from_status_up_front(world, dovecot, mailbox_user, monkeypatch):
+    from connect.storage import index
+    from connect.sync.worker import Worker
+
+    user = mailbox_user()
+    for number in range(25):
+        dovecot.deliver(user, message(f"Counted {number:02d}"))
+    account_id = world.add_account()
+    label = world.add_source(account_id, user)
+    [before] = world.api(f"accounts/{account_id}/sources")
+    assert before["initial_sync"] == {"finished": False, "messages_total": None, "messages_indexed": None}
+
+    worker = Worker(world.app, batch_size=10)
+    store = index.index_batch
+
+    def stop_after_the_first_window(*arguments, **options):
+        store(*arguments, **options)
+        worker.stopping.set()  # the worker is told to stop: the sync is left part-way
+
+    monkeypatch.setattr("connect.storage.index_batch", stop_after_the_first_window)
+    worker.run_pending()
+    monkeypatch.undo()
+
+    [part_way] = world.api(f"accounts/{account_id}/sources")
+    assert part_way["initial_sync"] == {"finished": False, "messages_total": 25, "messages_indexed": 10}
+    assert the_end_users_view(world, account_id) == [("syncing", "Syncing…", "10 of 25 messages")]
+
+    world.sync(batch_size=10)  # resumes: what was indexed already still counts
+
+    source = world.api(f"accounts/{account_id}/sources/{label}")
+    assert source["initial_sync"] == {"finished": True, "messages_total": 25, "messages_indexed": 25}
 
 
 def test_a_large_folder_is_indexed_in_batches_and_resumes(world, dovecot, mailbox_user):

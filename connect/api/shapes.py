@@ -31,6 +31,12 @@ def source_shape(source: dict[str, Any], account_url: str) -> dict[str, Any]:
         "status_callback_url": source["status_callback_url"],
         "created": source["created"],
         "resource_url": f"{account_url}/sources/{source['label']}",
+        # Beyond Context.IO (its clients ignore unknown keys): the initial sync's progress.
+        "initial_sync": {
+            "finished": bool(source["initial_import_finished"]),
+            "messages_total": source["initial_sync_total"],
+            "messages_indexed": source["initial_sync_indexed"],
+        },
     }
 
 

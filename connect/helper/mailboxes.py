@@ -57,6 +57,7 @@ class MailboxStatus:
     status: str
     message: str
     nb_messages: int | None
+    progress: str = ""  # "1,200 of 10,000 messages" while the initial sync runs
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -137,7 +138,10 @@ class Mailboxes:
             count = self._message_count(account_id, source["label"]) if with_count else None
         else:
             state, message, count = "syncing", "Syncing…", None
-        return MailboxStatus(source["label"], source["email"], kind, state, source["status"], message, count)
+        progress = _progress(source.get("initial_sync")) if state == "syncing" else ""
+        return MailboxStatus(
+            source["label"], source["email"], kind, state, source["status"], message, count, progress
+        )
 
     def _message_count(self, account_id: str, label: str) -> int | None:
         try:
@@ -241,6 +245,15 @@ class Mailboxes:
             return account_id
         created = self.api.create_account(email)
         return storage.save_helper_account(self.database, self.user_id, created["id"], int(time.time()))
+
+
+def _progress(initial_sync: dict | None) -> str:
+    """Counts the engine records as it goes; nothing until it has counted the folders."""
+    if not initial_sync or initial_sync.get("messages_total") is None:
+        return ""
+    total = initial_sync["messages_total"]
+    indexed = min(initial_sync.get("messages_indexed") or 0, total)
+    return f"{indexed:,} of {total:,} message{'' if total == 1 else 's'}"
 
 
 def _unavailable(error: ContextIOError) -> HelperError:

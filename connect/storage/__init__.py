@@ -93,6 +93,7 @@ from .jobs import (
     record_sync_success,
     release_sync_job,
     renew_sync_lease,
+    start_initial_sync_progress,
     sync_context,
     sync_jobs_list,
     worker_status,

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, delete, exists, select, update
 
 from .database import Database
 from .dialect import insert, insert_ignoring_conflicts
-from .schema import files, folders, message_locations, messages
+from .schema import files, folders, message_locations, messages, sources
 
 
 def folders_of(database: Database, source_id: int) -> list[dict[str, Any]]:
@@ -62,9 +62,11 @@ def index_batch(
     folder_id: int,
     batch: list[dict[str, Any]],
     folder_progress: dict[str, Any],
+    counting_source: int | None = None,
 ) -> None:
     """Store one FETCH window: each message once per account (merged by its dedupe key), its
-    files, where it lives; and how far the folder got, so a crash resumes after this window."""
+    files, where it lives; and how far the folder got, so a crash resumes after this window.
+    During an initial sync, ``counting_source`` adds the window to its progress."""
     with database.transaction() as connection:
         if batch:
             keys = list({record["dedupe_key"] for record in batch})
@@ -105,6 +107,12 @@ def index_batch(
                 ],
             )
         connection.execute(update(folders).where(folders.c.id == folder_id).values(**folder_progress))
+        if counting_source is not None and batch:
+            connection.execute(
+                update(sources)
+                .where(sources.c.id == counting_source)
+                .values(initial_sync_indexed=sources.c.initial_sync_indexed + len(batch))
+            )
 
 
 _NOT_COLUMNS = ("files", "flags", "uid")

@@ -15,7 +15,16 @@ from sqlalchemy import bindparam, case, delete, func, literal, select, text, upd
 
 from .database import Database, Prepared
 from .dialect import insert, insert_ignoring_conflicts
-from .schema import accounts, callback_events, oauth_providers, sources, sync_jobs, workers
+from .schema import (
+    accounts,
+    callback_events,
+    folders,
+    message_locations,
+    oauth_providers,
+    sources,
+    sync_jobs,
+    workers,
+)
 
 RUNNABLE = ("OK", "CONNECTION_IMPOSSIBLE", "NO_ACCESS_TO_ALL_MAIL")
 PENDING = ("queued", "running")
@@ -240,6 +249,21 @@ def sync_context(database: Database, source_id: int) -> dict[str, Any] | None:
             )
         )
         .where(sources.c.id == source_id)
+    )
+
+
+def start_initial_sync_progress(database: Database, source_id: int, total: int) -> None:
+    """The messages the source's folders hold; what is indexed already (a resumed sync) counts."""
+    indexed = (
+        select(func.count())
+        .select_from(message_locations.join(folders, folders.c.id == message_locations.c.folder_id))
+        .where(folders.c.source_id == source_id)
+        .scalar_subquery()
+    )
+    database.write(
+        update(sources)
+        .where(sources.c.id == source_id)
+        .values(initial_sync_total=total, initial_sync_indexed=indexed)
     )
 
 

@@ -140,6 +140,9 @@ sources = Table(
     _integer("last_expunge"),
     _integer("failure_count"),
     _integer("first_failure_at"),
+    # The initial sync's progress: messages its folders hold (from STATUS, up front) and indexed.
+    _integer("initial_sync_total", default=None, nullable=True),
+    _integer("initial_sync_indexed", default=None, nullable=True),
     UniqueConstraint("account_id", "label"),
     Index("sources_by_provider", "provider_consumer_key"),
 )

@@ -177,14 +177,31 @@ class SyncEngine:
                 storage.delete_folder(self.database, folder["id"])
         storage.forget_orphan_messages(self.database, source["account_id"])
 
-        for flags, delimiter, name in listed:
+        wanted = ["UIDVALIDITY", "UIDNEXT", "MESSAGES", "UNSEEN"] + (["HIGHESTMODSEQ"] if condstore else [])
+        statuses = [_folder_status(client, name, wanted) for _, _, name in listed]
+        initial = not source["initial_import_finished"]
+        if initial:  # the end user sees "1,200 of 10,000 messages" while it runs
+            total = sum(status[b"MESSAGES"] for status in statuses)
+            storage.start_initial_sync_progress(self.database, source["id"], total)
+        for (flags, delimiter, name), status in zip(listed, statuses, strict=True):
             attributes = json.dumps([flag.decode() for flag in flags])
             folder = storage.save_folder(
                 self.database, source["id"], name, (delimiter or b"").decode(), attributes
             )
-            FolderSync(self, client, source, folder, condstore, items, keep_going).run()
+            FolderSync(self, client, source, folder, condstore, items, keep_going, initial).run(status)
             if not keep_going():
                 raise Interrupted()
+
+
+def _folder_status(client: IMAPClient, name: str, wanted: list[str]) -> dict[bytes, Any]:
+    status = client.folder_status(name, wanted)
+    missing = [item.decode() for item in STATUS_ITEMS if not isinstance(status.get(item), int)]
+    if missing:
+        raise SyncFailure(
+            SourceStatus.CONNECTION_IMPOSSIBLE,
+            f"the server's STATUS answer for folder {name!r} lacks {', '.join(missing)}",
+        )
+    return status
 
 
 class FolderSync:
@@ -199,23 +216,16 @@ class FolderSync:
         condstore: bool,
         items: list[str],
         keep_going: Callable[[], bool],
+        counting: bool = False,
     ) -> None:
         self.database = engine.database
+        self.counting_source = source["id"] if counting else None
         self.batch = engine.settings.batch_size
         self.client, self.source, self.folder = client, source, folder
         self.condstore, self.items, self.keep_going = condstore, items, keep_going
 
-    def run(self) -> None:
-        wanted = ["UIDVALIDITY", "UIDNEXT", "MESSAGES", "UNSEEN"] + (
-            ["HIGHESTMODSEQ"] if self.condstore else []
-        )
-        status = self.client.folder_status(self.folder["name"], wanted)
-        missing = [item.decode() for item in STATUS_ITEMS if not isinstance(status.get(item), int)]
-        if missing:
-            raise SyncFailure(
-                SourceStatus.CONNECTION_IMPOSSIBLE,
-                f"the server's STATUS answer for folder {self.folder['name']!r} lacks {', '.join(missing)}",
-            )
+    def run(self, status: dict[bytes, Any]) -> None:
+        """Bring the folder up to the state its STATUS (taken up front) describes."""
         uidvalidity, uidnext = status[b"UIDVALIDITY"], status[b"UIDNEXT"]
         count, modseq = status[b"MESSAGES"], status.get(b"HIGHESTMODSEQ", 0)
         folder = self.folder
@@ -280,6 +290,7 @@ class FolderSync:
                 folder_id,
                 records,
                 {"synced_uid": window_high, "uidvalidity": uidvalidity},
+                self.counting_source,
             )
 
     def _refresh_flags(self, folder: dict[str, Any], known_up_to: int, modseq: int) -> None:

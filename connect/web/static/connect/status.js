@@ -14,13 +14,21 @@
     return mailbox.message;
   }
 
+  function setText(element, text) {
+    if (element.textContent !== text) element.textContent = text;
+  }
+
   function update(mailboxes) {
     var pending = false;
     mailboxes.forEach(function (mailbox) {
       var item = list.querySelector('[data-label="' + CSS.escape(mailbox.label) + '"]');
       if (!item) return;
       item.className = "mailbox mailbox--" + mailbox.state;
-      item.querySelector('[data-role="state"]').textContent = describe(mailbox);
+      // Only a change is written: the list is a live region, and a rewrite is announced.
+      setText(item.querySelector('[data-role="state"]'), describe(mailbox));
+      var progress = item.querySelector('[data-role="progress"]');
+      setText(progress, mailbox.progress || "");
+      progress.hidden = !mailbox.progress;
       item.querySelector('[data-role="reconnect"]').hidden = mailbox.state !== "broken";
       if (mailbox.state === "syncing") pending = true;
     });
