@@ -17,11 +17,17 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
+# axe-core, which the browser tests inject into every page they visit.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 run: $(VENV)/.installed
 	PORT=$(PORT) scripts/run-dev
 
 test: $(VENV)/.installed
 	scripts/install-system-packages
+	$(MAKE) node_modules/.installed
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed
@@ -29,7 +35,7 @@ bench: $(VENV)/.installed
 	@for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info
+	rm -rf $(VENV) node_modules .pytest_cache .hypothesis *.egg-info
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check connect app.py tests bench

@@ -29,3 +29,27 @@ def screenshot(page, name: str) -> None:
 
 def available() -> bool:
     return os.access(CHROMIUM, os.X_OK)
+
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def accessibility_violations(page) -> list[str]:
+    """axe-core's findings on the page as it is now, in light and in dark mode: one line each.
+
+    axe runs through the DevTools protocol (``evaluate``), which the pages' CSP doesn't apply to."""
+    if not AXE.exists():
+        raise RuntimeError(f"{AXE} is missing: `make test` installs it (npm ci)")
+    found = []
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.evaluate(AXE.read_text())
+        results = page.evaluate("axe.run(document)")
+        # A contrast axe couldn't decide (no background it can see) counts: it is a guess.
+        undecided = [r for r in results["incomplete"] if r["id"] == "color-contrast"]
+        for violation in results["violations"] + undecided:
+            targets = [" ".join(node["target"]) for node in violation["nodes"]][:3]
+            found.append(f"{scheme}: {violation['id']} ({violation['impact']}): {', '.join(targets)}")
+    page.emulate_media(color_scheme="light")
+    return found

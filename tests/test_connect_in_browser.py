@@ -258,11 +258,18 @@ def test_reconnecting_as_another_address_is_refused(site, page, gmail_user, mail
     assert not [s for s in site.sources() if s["email"] == someone_else]
 
 
-def test_a_mailbox_is_removed(site, page, gmail_user):
+def test_a_mailbox_is_removed_once_the_user_confirms(site, page, gmail_user):
     page.goto(f"{site.base_url}/connect/")
     page.click("text=Connect Gmail")
     consent(page, gmail_user)
-    mailbox(page, gmail_user).locator("button", has_text="Remove").click()
+    mailbox(page, gmail_user).get_by_role("link", name=f"Remove {gmail_user}").click()
+    expect(page.locator("h1")).to_have_text(f"Remove {gmail_user}?")
+    assert browser.accessibility_violations(page) == []
+    page.get_by_role("link", name="Keep it").click()
+    expect(mailbox(page, gmail_user)).to_have_count(1)
+
+    mailbox(page, gmail_user).get_by_role("link", name=f"Remove {gmail_user}").click()
+    page.get_by_role("button", name=f"Remove {gmail_user}").click()
     expect(page.locator(".notice")).to_contain_text(f"{gmail_user} was removed")
     expect(page.locator(".mailbox")).to_have_count(0)
 
@@ -353,3 +360,33 @@ def test_a_connect_token_connects_gmail_with_the_clients_google_app(
     page.wait_for_url(re.compile(r"/back\?contextio_token="))
     [source] = api.get_connect_token(created["token"], account_id)["account"]["sources"]
     assert (source["email"], source["authentication_type"]) == (gmail_user, "oauth2")
+
+
+def test_every_page_passes_axe_in_light_and_dark(site, page, dovecot, mailbox_user, client_app):
+    pages = {}
+
+    def check(name: str) -> None:
+        pages[name] = browser.accessibility_violations(page)
+
+    page.goto(f"{site.base_url}/connect/")
+    check("no mailbox yet")
+    page.goto(f"{site.base_url}/connect/imap")
+    check("the IMAP form")
+    user = mailbox_user()
+    submit_imap_form(page, user, "wrong", dovecot.imaps_port)
+    expect(page.locator(".error")).to_be_visible()
+    expect(page.locator("#password")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#password")).to_have_attribute("aria-describedby", "form-error")
+    expect(page.locator("#email")).not_to_have_attribute("aria-invalid", "true")
+    check("the IMAP form with an error")
+    submit_imap_form(page, user, dovecot.users[user], dovecot.imaps_port)
+    expect(page.locator(".mailbox")).to_have_count(1)
+    check("a mailbox syncing")
+    page.goto(f"{site.base_url}/connect/google/callback?state=forged&code=x")
+    check("a problem")
+    page.goto(site.api().create_connect_token(client_app)["browser_redirect_url"])
+    check("the hosted connect-token page")
+    page.goto(f"{site.base_url}/connect/token/no-such-token")
+    check("an unknown connect token")
+
+    assert {name: found for name, found in pages.items() if found} == {}

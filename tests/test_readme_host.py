@@ -107,8 +107,9 @@ def connect_and_remove_a_mailbox(app, connect, connected, removed, dovecot, mail
         assert connect.user_for_account(details["account_id"]) == "alice"
         assert connect.user_for_account("no-such-account") is None
 
-    page = browser.get("/connect/").text
-    browser.post(f"/connect/mailboxes/{details['label']}/remove", data={"csrf_token": csrf_of(page)})
+    asked = browser.get(f"/connect/mailboxes/{details['label']}/remove").text
+    assert f"Remove {user}?" in asked and removed == []
+    browser.post(f"/connect/mailboxes/{details['label']}/remove", data={"csrf_token": csrf_of(asked)})
     assert [(d["user_id"], d["label"]) for d in removed] == [("alice", details["label"])]
     assert browser.get("/connect/status.json").json == {"mailboxes": []}
 

@@ -59,7 +59,13 @@ def _google(tenant: Tenant):
     )
 
 
-def _page(token: dict, error: str | None = None, form: dict | None = None, status: int = 200):
+def _page(
+    token: dict,
+    error: str | None = None,
+    form: dict | None = None,
+    status: int = 200,
+    error_field: str | None = None,
+):
     tenant = _tenant(token)
     return (
         render_template(
@@ -68,6 +74,7 @@ def _page(token: dict, error: str | None = None, form: dict | None = None, statu
             client_name=storage.api_client_name(tenant.database, tenant.consumer_key),
             gmail_available=connect_tokens.gmail_provider(tenant) is not None,
             error=error,
+            error_field=error_field,
             form=form or {"email": token["email"]},
             providers=discovery.PROVIDER_CHOICES,
         ),
@@ -101,7 +108,7 @@ def connect_token_page(token: str):
         )
         connect_tokens.use_token(_tenant(row), row, settings.email, mailbox)
     except ConnectError as error:
-        return _page(row, error.message, form, status=400)
+        return _page(row, error.message, form, status=400, error_field=getattr(error, "field", None))
     return redirect(connect_tokens.return_url(row))
 
 

@@ -223,7 +223,7 @@ def imap_form():
     reconnect = request.values.get("reconnect") or None
     fixed_email = mailboxes().find(reconnect).email if reconnect else None
     form = dict(request.form) if request.method == "POST" else {"email": fixed_email or ""}
-    error = None
+    error = error_field = None
     if request.method == "POST":
         check_csrf()
         if fixed_email:
@@ -232,7 +232,7 @@ def imap_form():
             settings = imap_settings_from_form(form)
             label = mailboxes().connect_imap(settings, reconnect)
         except ConnectError as failure:
-            error = failure.message
+            error, error_field = failure.message, getattr(failure, "field", None)
         else:
             _tell_host(signals.mailbox_connected, label, settings.email, reconnect=reconnect is not None)
             flash(f"{settings.email} is connected. Syncing it now.")
@@ -242,6 +242,7 @@ def imap_form():
         "connect/imap.html",
         form=shown,
         error=error,
+        error_field=error_field,
         providers=discovery.PROVIDER_CHOICES,
         reconnect=reconnect,
     ), (400 if error else 200)
@@ -255,10 +256,14 @@ def reconnect(label: str):
     return redirect(url_for("connect.imap_form", reconnect=label))
 
 
-@bp.post("/mailboxes/<label>/remove")
+@bp.route("/mailboxes/<label>/remove", methods=["GET", "POST"])
 def remove(label: str):
+    """GET asks first (a page, so it works without JavaScript); POST removes."""
+    back = safe_next(request.values.get("next"), url_for("connect.index"))
+    if request.method == "GET":
+        return render_template("connect/remove.html", mailbox=mailboxes().find(label), next=back)
     check_csrf()
     mailbox = mailboxes().remove(label)
     _tell_host(signals.mailbox_removed, mailbox.label, mailbox.email)
     flash(f"{mailbox.email} was removed.")
-    return redirect(safe_next(request.form.get("next"), url_for("connect.index")))
+    return redirect(back)

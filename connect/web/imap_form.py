@@ -13,8 +13,12 @@ from ..sync.imap import Mailbox, SyncFailure, close_quietly, open_mailbox
 from ..sync.transport import Limits
 
 
-class LoginFailed(ConnectError):
-    """The mailbox can't be signed in to with what the form says."""
+class FormError(ConnectError):
+    """What the end user typed won't do; ``field`` is the form field to fix (the page marks it)."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -31,38 +35,43 @@ def imap_settings_from_form(form: dict[str, str]) -> ImapSettings:
     """The form's fields, or the provider preset its address or choice names."""
     email = (form.get("email") or "").strip()
     if "@" not in email or len(email) > 254 or not email.isprintable() or " " in email:
-        raise InvalidParameter("Enter the mailbox's full email address.")
+        raise FormError("Enter the mailbox's full email address.", field="email")
     password = form.get("password") or ""
     if not password:
-        raise InvalidParameter("Enter the mailbox's password (or app password).")
+        raise FormError("Enter the mailbox's password (or app password).", field="password")
     if len(password) > 1024 or any(character in password for character in "\0\r\n"):
-        raise InvalidParameter("That password has characters a mail server can't take (line breaks).")
+        raise FormError(
+            "That password has characters a mail server can't take (line breaks).", field="password"
+        )
     preset = discovery.KNOWN_DOMAINS.get(form.get("provider") or "") or discovery.discover(email)
     server = (form.get("server") or "").strip()
     if form.get("provider") == "other" or (not preset and server):
         if not server:
-            raise InvalidParameter("Enter the IMAP server's name, e.g. imap.example.com.")
+            raise FormError("Enter the IMAP server's name, e.g. imap.example.com.", field="server")
         try:
             server = normalise_hostname(server)
         except InvalidParameter:
-            raise InvalidParameter("The server must be a host name such as imap.example.com.") from None
+            raise FormError(
+                "The server must be a host name such as imap.example.com.", field="server"
+            ) from None
         try:
             port = int(form.get("port") or 993)
         except ValueError:
-            raise InvalidParameter("The port must be a number, usually 993.") from None
+            raise FormError("The port must be a number, usually 993.", field="port") from None
         if not 1 <= port <= 65535:
-            raise InvalidParameter("The port must be between 1 and 65535, usually 993.")
+            raise FormError("The port must be between 1 and 65535, usually 993.", field="port")
         use_ssl = form.get("security", "ssl") == "ssl"
     elif preset:
         server, port, use_ssl = preset.server, preset.port, preset.use_ssl
     else:
-        raise InvalidParameter(
+        raise FormError(
             f"We don't know the mail settings for {email.rsplit('@', 1)[-1]}: "
-            "choose “Other” and enter the IMAP server."
+            "choose “Other” and enter the IMAP server.",
+            field="provider",
         )
     username = (form.get("username") or "").strip() or email
     if len(username) > 320 or not username.isprintable():
-        raise InvalidParameter("The user name can't hold line breaks or control characters.")
+        raise FormError("The user name can't hold line breaks or control characters.", field="username")
     return ImapSettings(email, password, server, port, use_ssl, username)
 
 
@@ -84,12 +93,14 @@ def check_imap_login(settings: ImapSettings, policy: AddressPolicy) -> None:
         )
     except SyncFailure as failure:
         if failure.status == "INVALID_CREDENTIALS":
-            raise LoginFailed(
+            raise FormError(
                 "The mail server refused that email and password. Check the password; Gmail, iCloud, "
-                "Yahoo and Outlook need an app password here, not your usual one."
+                "Yahoo and Outlook need an app password here, not your usual one.",
+                field="password",
             ) from None
-        raise LoginFailed(
+        raise FormError(
             f"We couldn't sign in to an IMAP server at {settings.server}, port {settings.port}. "
-            "Check the server settings."
+            "Check the server settings.",
+            field="server",
         ) from None
     close_quietly(client)
