@@ -28,6 +28,20 @@ def imap_fields(user: str, dovecot) -> dict[str, str]:
     }
 
 
+def bare_host(tmp_path, name: str, **settings) -> Flask:
+    """A host app with what the helper needs to start and an unreachable sources API."""
+    app = Flask(name, instance_path=str(tmp_path / name))
+    app.config.update(
+        SECRET_KEY="k",
+        CONNECT_DATABASE=str(tmp_path / f"{name}.sqlite3"),
+        CONTEXTIO_API_URL="http://127.0.0.1:9/2.0",
+        CONTEXTIO_CONSUMER_KEY="key",
+        CONTEXTIO_CONSUMER_SECRET="secret",
+    )
+    app.config.update(settings)
+    return app
+
+
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
@@ -73,11 +87,7 @@ def test_a_signed_out_visitor_is_sent_to_the_hosts_login(host):
     ],
 )
 def test_the_login_redirect_carries_next_encoded_like_flask_login(tmp_path, login_url, expected):
-    app = Flask("host", instance_path=str(tmp_path / "host"))
-    app.config.update(
-        SECRET_KEY="k", CONNECT_DATABASE=str(tmp_path / "c.sqlite3"), CONTEXTIO_API_URL="http://x/2.0",
-        CONTEXTIO_CONSUMER_KEY="key", CONTEXTIO_CONSUMER_SECRET="secret",
-    )  # fmt: skip
+    app = bare_host(tmp_path, "host")
     app.add_url_rule("/accounts/login", "login_page", lambda: "log in")
     Connect(app, user_loader=lambda: None, login_url=login_url)
 
@@ -221,13 +231,9 @@ def test_an_unreachable_sources_api_is_a_friendly_503(host, dovecot, mailbox_use
 def test_a_host_that_uses_authlib_keeps_its_own_oauth_registry(tmp_path):
     from authlib.integrations.flask_client import OAuth
 
-    app = Flask("authlib-host", instance_path=str(tmp_path / "host"))
-    app.config.update(
-        SECRET_KEY="k",
-        CONNECT_DATABASE=str(tmp_path / "c.sqlite3"),
-        CONTEXTIO_API_URL="http://127.0.0.1:9/2.0",
-        CONTEXTIO_CONSUMER_KEY="key",
-        CONTEXTIO_CONSUMER_SECRET="secret",
+    app = bare_host(
+        tmp_path,
+        "authlib-host",
         GOOGLE_CLIENT_ID="id.apps.example.com",
         GOOGLE_CLIENT_SECRET="google-secret",
         GOOGLE_SERVER_METADATA_URL="http://127.0.0.1:9/unused",

@@ -10,14 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from flask import Flask, redirect, request
+from flask import redirect, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import UserMixin, login_user
 
 from connect import Connect, mailbox_connected, mailbox_removed
 from connect.config import ConfigError
 from tests.servers import ROOT
-from tests.test_embedding import csrf_of, imap_fields
+from tests.test_embedding import bare_host, csrf_of, imap_fields
 
 README = ROOT / "README.md"
 
@@ -133,15 +133,7 @@ def test_a_host_without_a_sources_api_is_told_at_start_up(tmp_path, host_setting
     ],
 )
 def test_a_setting_the_helper_cannot_work_without_is_named_at_start_up(tmp_path, settings, named):
-    app = Flask("forgetful", instance_path=str(tmp_path / "host"))
-    app.config.update(
-        SECRET_KEY="k",
-        CONNECT_DATABASE=str(tmp_path / "c.sqlite3"),
-        CONTEXTIO_API_URL="http://127.0.0.1:9/2.0",
-        CONTEXTIO_CONSUMER_KEY="key",
-        CONTEXTIO_CONSUMER_SECRET="secret",
-    )
-    app.config.update(settings)
+    app = bare_host(tmp_path, "forgetful", **settings)
     with pytest.raises(ConfigError, match=named):
         Connect(app)
 
@@ -150,13 +142,9 @@ def test_the_helper_leaves_the_hosts_session_and_cookie_settings_alone(tmp_path,
     class HostSessions(SecureCookieSessionInterface):
         pass
 
-    app = Flask("particular", instance_path=str(tmp_path / "host"))
-    app.config.update(
-        SECRET_KEY="k",
-        CONNECT_DATABASE=str(tmp_path / "c.sqlite3"),
-        CONTEXTIO_API_URL="http://127.0.0.1:9/2.0",
-        CONTEXTIO_CONSUMER_KEY="key",
-        CONTEXTIO_CONSUMER_SECRET="secret",
+    app = bare_host(
+        tmp_path,
+        "particular",
         GOOGLE_CLIENT_ID="id.apps.example.com",
         GOOGLE_CLIENT_SECRET="google-secret",
         SESSION_COOKIE_SAMESITE="Strict",
@@ -172,11 +160,7 @@ def test_the_helper_leaves_the_hosts_session_and_cookie_settings_alone(tmp_path,
 
 
 def test_an_unauthorized_handler_answers_signed_out_visitors(tmp_path):
-    app = Flask("own-answer", instance_path=str(tmp_path / "host"))
-    app.config.update(
-        SECRET_KEY="k", CONNECT_DATABASE=str(tmp_path / "c.sqlite3"), CONTEXTIO_API_URL="http://x/2.0",
-        CONTEXTIO_CONSUMER_KEY="key", CONTEXTIO_CONSUMER_SECRET="secret",
-    )  # fmt: skip
+    app = bare_host(tmp_path, "own-answer")
     connect = Connect(app, login_url="/login")
 
     @connect.user_loader
