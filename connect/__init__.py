@@ -3,8 +3,8 @@
 The public names a host app needs; everything else lives in the module named for what it does.
 """
 
-from .callbacks.receiver import CallbackReceiver, sync_completed
-from .callbacks.signing import CallbackVerifier, SyncCallback, sign_callback
+from .callbacks.receiver import CallbackReceiver, source_status_changed, sync_completed
+from .callbacks.signing import CallbackVerifier, StatusCallback, SyncCallback, sign_callback
 from .helper.extension import Connect, browser_session_user
 from .helper.signals import mailbox_connected, mailbox_removed
 
@@ -17,5 +17,7 @@ __all__ = [
     "mailbox_connected",
     "mailbox_removed",
     "sign_callback",
+    "source_status_changed",
+    "StatusCallback",
     "sync_completed",
 ]

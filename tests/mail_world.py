@@ -142,6 +142,17 @@ class MailWorld:
     def database(self) -> storage.Database:
         return self.app.extensions[storage.EXTENSION]
 
+    def signed(self, method: str, path: str, **form: Any):
+        """Any signed call through the app (``path`` from the root, e.g. ``/app/…``): the response."""
+        body = urlencode({name: str(value) for name, value in form.items()}) if form else None
+        content_type = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
+        uri, headers, body = Client(self.consumer_key, client_secret=self.consumer_secret).sign(
+            f"http://localhost{path}", http_method=method, body=body, headers=content_type
+        )
+        return self.app.test_client().open(
+            uri.removeprefix("http://localhost"), method=method, headers=headers, data=body
+        )
+
     def get(self, path: str, **parameters: Any):
         """GET /2.0/<path> through the app, signed as this world's API client: the response."""
         query = f"?{urlencode(parameters)}" if parameters else ""
@@ -168,6 +179,7 @@ class Receiver:
         self.requests = 0
         port = free_port()
         self.url = f"http://127.0.0.1:{port}/connect/callbacks/sync"
+        self.status_url = f"http://127.0.0.1:{port}/connect/callbacks/status"
         self.server = ServerThread(self._wsgi, port).start()
 
     def _wsgi(self, environ, start_response):
@@ -180,6 +192,10 @@ class Receiver:
     def recorded(self) -> list[dict[str, Any]]:
         with self.app.app_context():
             return list(storage.completed_syncs(storage.get_db()))
+
+    def statuses(self) -> list[dict[str, Any]]:
+        with self.app.app_context():
+            return list(storage.received_statuses_list(storage.get_db()))
 
     def stop(self) -> None:
         self.server.stop()

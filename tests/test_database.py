@@ -132,7 +132,11 @@ def test_healthz_reports_the_workers_heartbeat_and_the_backlog(app, client):
     with app.app_context():
         database = storage.get_db()
         storage.heartbeat(database, "worker-1", now - 3)
-        run_sql(database, "INSERT INTO api_clients VALUES ('k', 'n', :s, 1)", s=b"x")
+        run_sql(
+            database,
+            "INSERT INTO api_clients (consumer_key, name, consumer_secret, created) VALUES ('k', 'n', :s, 1)",
+            s=b"x",
+        )
         run_sql(database, "INSERT INTO accounts (id, consumer_key, email, created) VALUES ('a', 'k', 'e', 1)")
         for number in range(2):
             run_sql(

@@ -11,6 +11,7 @@ from tests.conftest import imap_settings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)  # it imports pkg_resources
+    from contextio.lib.app import App
     from contextio.lib.errors import RequestError
     from contextio.lib.resources.account import Account
     from contextio.lib.resources.source import Source
@@ -124,3 +125,13 @@ def test_another_clients_account_is_404_through_the_official_client(contextio, a
     with pytest.raises(RequestError) as missing:
         Account(other, {"id": account.id}).get()
     assert missing.value.response.status_code == 404
+
+
+def test_the_app_level_status_callback_url_through_the_official_client(api_server):
+    keys = api_server.new_client("official client, app level")
+    app = App(keys.consumer_key, keys.consumer_secret, api_version="app", url_base=api_server.base_url)
+    url = "http://127.0.0.1:9/status"  # private addresses are allowed on the test server
+
+    assert app.post_status_callback_url(status_callback_url=url) == {"success": True}
+    assert sorted(app.get_status_callback_url()) == ["resource_url", "status_callback_url"]
+    assert app.delete_status_callback_url() == {"success": True}

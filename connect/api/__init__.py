@@ -23,8 +23,17 @@ from ..sync.login import Connection
 from ..sync.oauth_tokens import MICROSOFT_METADATA_URL, AccessTokens
 from ..web import assets
 from ..web.web_safety import limit_form_posts
-from . import accounts, connect_tokens, description, discovery, hosted, messages, oauth_providers  # noqa: F401
-from .blueprint import bp
+from . import (  # noqa: F401  (their routes register on import)
+    accounts,
+    app_level,
+    connect_tokens,
+    description,
+    discovery,
+    hosted,
+    messages,
+    oauth_providers,
+)
+from .blueprint import app_bp, bp
 
 logger = logging.getLogger("connect.api")
 
@@ -61,6 +70,7 @@ class SourcesAPI:
         app.extensions["connect.connection"] = Connection(address_policy(app))
         app.extensions["connect.api"] = self
         app.register_blueprint(bp)
+        app.register_blueprint(app_bp)
         app.register_blueprint(hosted.bp)
         limit_form_posts(app, "connect_hosted.connect_token_page")
         app.register_error_handler(HTTPException, _http_error)
@@ -106,7 +116,8 @@ def _configure_own_client(app: Flask, vault: Vault) -> None:
 
 def _http_error(error: HTTPException) -> Response | HTTPException:
     """Context.IO's error shape for anything under /2.0; other paths keep the host's pages."""
-    if not request.path.startswith(bp.url_prefix + "/") and request.path != bp.url_prefix:
+    prefixes = (bp.url_prefix, app_bp.url_prefix)
+    if not any(request.path.startswith(prefix + "/") or request.path == prefix for prefix in prefixes):
         return error
     reasons = {
         404: "no such resource",

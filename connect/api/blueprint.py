@@ -25,14 +25,20 @@ bp = Blueprint("connect_api", __name__, url_prefix="/2.0")
 bp.after_request(add_security_headers)  # files from mailboxes are served here: never sniffed
 
 
-def route(rule: str, methods: list[str]) -> Callable:
+# Context.IO's app-level endpoints live outside /2.0 (its client calls them as API version
+# "app"): signed, and answered, exactly like the rest.
+app_bp = Blueprint("connect_app_level", __name__, url_prefix="/app")
+app_bp.after_request(add_security_headers)
+
+
+def route(rule: str, methods: list[str], blueprint: Blueprint = bp) -> Callable:
     """A rule answered with and without its trailing slash: Context.IO's client addresses
     resources as ``accounts/<id>/``, and a redirect would lose a POST and its signature.
     (Two plain rules, not ``strict_slashes=False``, which answers a wrong method with 404.)"""
 
     def register(view: Callable) -> Callable:
         for form in (rule, rule + "/"):
-            bp.add_url_rule(form, view_func=view, methods=methods)
+            blueprint.add_url_rule(form, view_func=view, methods=methods)
         return view
 
     return register
@@ -72,6 +78,7 @@ PUBLIC_ENDPOINTS = {"connect_api.openapi_description"}
 
 
 @bp.before_request
+@app_bp.before_request
 def authenticate() -> None:
     request.max_content_length = MAX_REQUEST_BYTES
     if request.endpoint in PUBLIC_ENDPOINTS:
@@ -111,6 +118,7 @@ def _signed_uri() -> str:
 
 
 @bp.errorhandler(ConnectError)
+@app_bp.errorhandler(ConnectError)
 def connect_error(error: ConnectError) -> tuple[Response, int]:
     if error.status == 401:
         logger.warning("API request refused (401): %s %s: %s", request.method, request.path, error.message)

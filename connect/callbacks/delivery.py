@@ -1,4 +1,5 @@
-"""Delivering the "initial sync completed" callback until the receiver takes it.
+"""Delivering every callback — an initial sync completed, a source's status changed — until
+the receiver takes it: one pipeline, whatever the event's ``kind``.
 
 2xx is delivered. 410 Gone stops at once. Anything else — another status, a redirect (never
 followed), a timeout, a refused connection — is retried with exponential backoff and jitter
@@ -8,6 +9,7 @@ attempt is logged with its time, status, latency and error.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -21,7 +23,7 @@ from ..domain.crypto import Vault
 from ..domain.errors import InvalidParameter
 from ..storage import Database
 from .outbound import InFlight, PostFailed, post
-from .signing import sign_callback
+from .signing import sign_event
 
 logger = logging.getLogger("connect.callbacks")
 
@@ -99,7 +101,8 @@ class CallbackSender:
         )
         log = logger.info if outcome["state"] == "delivered" else logger.warning
         log(
-            "callback %s to %s: attempt %d answered %s in %d ms%s",
+            "%s callback %s to %s: attempt %d answered %s in %d ms%s",
+            event["kind"],
             event["webhook_id"],
             event["url"],
             event["attempts"] + 1,
@@ -110,10 +113,14 @@ class CallbackSender:
         return outcome["state"]
 
     def _post(self, event: dict[str, Any], secret: str, now: int) -> tuple[int | None, str | None]:
-        body, headers = sign_callback(
+        fields = (
+            json.loads(event["payload"])
+            if event["payload"]
+            else {"account_id": event["account_id"], "source_label": event["source_label"]}
+        )
+        body, headers = sign_event(
             secret,
-            account_id=event["account_id"],
-            source_label=event["source_label"],
+            fields,
             timestamp=event["timestamp"],
             token=event["token"],
             webhook_id=event["webhook_id"],

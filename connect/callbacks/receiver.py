@@ -1,8 +1,9 @@
-"""The callback receiver: ``POST /connect/callbacks/sync`` and ``flask syncs list``.
+"""The callback receiver: ``POST /connect/callbacks/sync`` (a source's initial sync completed),
+``POST /connect/callbacks/status`` (a source's status changed) and ``flask syncs list``.
 
-The sources API calls this endpoint when a source's initial sync completes, and retries until
-it answers 2xx. So the endpoint answers 200 to every genuine delivery, retries included, but
-records each completed sync (and signals the host app) exactly once.
+The sources API calls these endpoints and retries until they answer 2xx. So each answers 200
+to every genuine delivery, retries included, but records each event (and signals the host
+app) exactly once, by its token.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from .. import storage
 from ..commands import CommandGroup
 from ..config import warn_when_serving
-from .signing import MAX_BODY_BYTES, CallbackRejected, CallbackVerifier, MalformedCallback, SyncCallback
+from .signing import (
+    MAX_BODY_BYTES,
+    CallbackRejected,
+    CallbackVerifier,
+    MalformedCallback,
+    StatusCallback,
+    SyncCallback,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +37,9 @@ _signals = Namespace()
 #: Sent once per completed initial sync, with ``sync`` (a :class:`SyncCallback`), after it is
 #: recorded. Subscribe with ``sync_completed.connect_via(app)``.
 sync_completed = _signals.signal("sync-completed")
+#: Sent once per status callback, with ``status`` (a :class:`StatusCallback`), after it is
+#: recorded: a source's status changed (``old_status`` → ``status``).
+source_status_changed = _signals.signal("source-status-changed")
 
 EXTENSION = "connect.receiver"
 
@@ -122,6 +133,27 @@ def receive_sync() -> tuple[Response, int]:
     return jsonify(status="recorded"), 200
 
 
+@bp.post("/connect/callbacks/status")
+def receive_status() -> tuple[Response, int]:
+    """A source's status changed: recorded once per token, whatever the retries."""
+    verifier: CallbackVerifier = current_app.extensions[EXTENSION]
+    try:
+        status = verifier.verify_status(_read_body(verifier.max_body_bytes), request.headers)
+    except CallbackRejected as rejection:
+        logger.warning("status callback from %s refused (%d): %s", request.remote_addr, rejection.status,
+                       rejection.message)  # fmt: skip
+        return jsonify(type="error", value=rejection.message), rejection.status
+    received = {**status.as_dict(), "received_at": int(time.time())}
+    if not storage.record_received_status(storage.get_db(), received):
+        return jsonify(status="duplicate"), 200
+    logger.info(
+        "source %s of account %s: %s -> %s",
+        status.source_label, status.account_id, status.old_status, status.status,
+    )  # fmt: skip
+    _tell(source_status_changed, status=status)
+    return jsonify(status="recorded"), 200
+
+
 def _read_body(limit: int) -> bytes:
     """At most ``limit + 1`` bytes, so an oversized body is refused without reading it all."""
     if request.content_length is not None and request.content_length > limit:
@@ -130,12 +162,16 @@ def _read_body(limit: int) -> bytes:
 
 
 def _announce(sync: SyncCallback) -> None:
-    """Tell the host app. Its handlers' failures are logged, not answered: the sync is
+    _tell(sync_completed, sync=sync)
+
+
+def _tell(signal, **details: SyncCallback | StatusCallback) -> None:
+    """Tell the host app. Its handlers' failures are logged, not answered: the event is
     recorded, and a 5xx would only make the sender retry into a duplicate."""
     try:
-        sync_completed.send(current_app._get_current_object(), sync=sync)
+        signal.send(current_app._get_current_object(), **details)
     except Exception:
-        logger.exception("a sync_completed handler failed for account %s", sync.account_id)
+        logger.exception("a %s handler failed", signal.name)
 
 
 syncs_cli = CommandGroup("syncs", help="Completed initial syncs recorded by the callback receiver.")

@@ -1,4 +1,4 @@
-"""Signing and verifying the "initial sync completed" callback.
+"""Signing and verifying callbacks: "initial sync completed", and a source's status changed.
 
 Two schemes authenticate the same event. Context.IO's own (the seed): the body carries
 ``signature`` = hex HMAC-SHA256 over ``str(timestamp) + token``, keyed with the API client's
@@ -64,6 +64,24 @@ class SyncCallback:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class StatusCallback:
+    """A verified status callback: a source's status changed from ``old_status`` to ``status``."""
+
+    account_id: str
+    source_label: str
+    email: str
+    status: str
+    old_status: str
+    status_message: str
+    timestamp: int
+    token: str
+    scheme: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 def seed_signature(secret: str, timestamp: int, token: str) -> str:
     message = f"{timestamp}{token}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
@@ -84,10 +102,26 @@ def sign_callback(
     ``timestamp`` is when the sync completed and stays fixed across retries; ``signed_at``
     is when this attempt is sent, which the Standard Webhooks timestamp must be.
     """
+    fields = {"account_id": account_id, "source_label": source_label}
+    return sign_event(
+        secret, fields, timestamp=timestamp, token=token, webhook_id=webhook_id, signed_at=signed_at
+    )
+
+
+def sign_event(
+    secret: str,
+    fields: Mapping[str, Any],
+    *,
+    timestamp: int,
+    token: str,
+    webhook_id: str,
+    signed_at: int | None = None,
+) -> tuple[bytes, dict[str, str]]:
+    """Any callback's body (``fields`` with ``timestamp``, ``token`` and the seed's
+    ``signature``) and headers, signed as ``sign_callback`` signs the initial-sync one."""
     body = json.dumps(
         {
-            "account_id": account_id,
-            "source_label": source_label,
+            **fields,
             "timestamp": timestamp,
             "token": token,
             "signature": seed_signature(secret, timestamp, token),
@@ -156,6 +190,25 @@ class CallbackVerifier:
             token=fields["token"],
             scheme=scheme,
             webhook_id=webhook_id,
+        )
+
+    def verify_status(self, body: bytes, headers: Mapping[str, str]) -> StatusCallback:
+        """A genuine status callback (signed as any callback is), with its status fields."""
+        sync = self.verify(body, headers)
+        document = json.loads(body)
+        message = document.get("status_message")
+        if not isinstance(message, str) or len(message) > 4 * MAX_FIELD_LENGTH:
+            raise MalformedCallback("status_message must be a string")
+        return StatusCallback(
+            account_id=sync.account_id,
+            source_label=sync.source_label,
+            email=_text_field(document, "email"),
+            status=_text_field(document, "status"),
+            old_status=_text_field(document, "old_status"),
+            status_message=message,
+            timestamp=sync.timestamp,
+            token=sync.token,
+            scheme=sync.scheme,
         )
 
     def _seed_signature_matches(self, fields: Mapping[str, Any]) -> bool:

@@ -15,6 +15,7 @@ from .. import storage
 from ..storage import Database
 from .crypto import Vault
 from .errors import InvalidParameter
+from .tenant import Tenant
 
 
 @dataclass(frozen=True)
@@ -57,3 +58,14 @@ def development_client(database: Database, vault: Vault, name: str) -> ApiClient
         if row is None:
             return create_client(database, vault, name)
     return ApiClient(row["name"], row["consumer_key"], vault.decrypt(row["consumer_secret"]))
+
+
+def app_status_callback_url(tenant: Tenant) -> str | None:
+    """Where every status change of every source of this client is told (``/app/…``)."""
+    row = storage.api_client(tenant.database, tenant.consumer_key)
+    return row["status_callback_url"] if row else None
+
+
+def set_app_status_callback_url(tenant: Tenant, url: str | None) -> None:
+    checked = None if url is None else tenant.policy.check_url(url, "status_callback_url")
+    storage.set_app_status_callback_url(tenant.database, tenant.consumer_key, checked)

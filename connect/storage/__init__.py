@@ -30,7 +30,6 @@ from .accounts import (
     sources_of,
     sources_using_provider,
     update_account,
-    update_source,
 )
 from .clients import (
     any_consumer_secret,
@@ -42,6 +41,7 @@ from .clients import (
     insert_api_client,
     rebind_secret_key,
     replace_encrypted,
+    set_app_status_callback_url,
     use_nonce,
 )
 from .database import Database, DatabaseError, compile_regex, database_url, exclusive, transaction
@@ -60,7 +60,9 @@ from .helper import (
     forget_helper_account,
     helper_account,
     helper_user,
+    received_statuses_list,
     record_completed_sync,
+    record_received_status,
     save_helper_account,
     synced_labels,
 )
@@ -110,6 +112,7 @@ from .mail import (
     locations_of,
     message,
 )
+from .statuses import update_source
 from .tokens import (
     connect_token,
     connect_tokens,

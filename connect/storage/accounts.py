@@ -116,11 +116,6 @@ def source_labels(database: Database, account_id: str) -> set[str]:
     }
 
 
-def update_source(database: Database, source_id: int, changes: dict[str, Any]) -> None:
-    if changes:
-        database.write(update(sources).where(sources.c.id == source_id).values(**changes))
-
-
 def delete_source(database: Database, source_id: int) -> None:
     """The source, its folders and index; messages no other source of the account holds."""
     with database.transaction() as connection:

@@ -43,6 +43,12 @@ def api_client_name(database: Database, consumer_key: str) -> str:
     return name or "this app"
 
 
+def set_app_status_callback_url(database: Database, consumer_key: str, url: str | None) -> None:
+    database.write(
+        update(api_clients).where(api_clients.c.consumer_key == consumer_key).values(status_callback_url=url)
+    )
+
+
 def use_nonce(database: Database, consumer_key: str, nonce: str, timestamp: int, forget_before: int) -> bool:
     """Record a nonce; False when it was already used. Forgets nonces older than the window."""
     if database.due("forget-nonces", 60):  # once a minute is enough to keep the table small

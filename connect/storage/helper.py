@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from .database import Database
 from .dialect import insert_ignoring_conflicts, prepared_insert_ignoring_conflicts
 from .schema import completed_syncs as completed_syncs_table
-from .schema import helper_users
+from .schema import helper_users, received_statuses
 
 _RECORD = prepared_insert_ignoring_conflicts(completed_syncs_table)
 
@@ -20,6 +20,17 @@ def record_completed_sync(database: Database, sync: dict[str, Any]) -> bool:
 
     One statement, no read first: a retry costs the same as a first delivery."""
     return database.run(_RECORD[database.dialect], sync) == 1
+
+
+def record_received_status(database: Database, status: dict[str, Any]) -> bool:
+    """Store a verified status callback; False when its token was already recorded (a retry)."""
+    return (
+        database.write(insert_ignoring_conflicts(database, received_statuses).values(**status)).rowcount == 1
+    )
+
+
+def received_statuses_list(database: Database) -> list[dict[str, Any]]:
+    return database.rows(select(received_statuses).order_by(received_statuses.c.id))
 
 
 def completed_syncs(database: Database) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from .schema import (
     sync_jobs,
     workers,
 )
+from .statuses import change_source
 
 RUNNABLE = ("OK", "CONNECTION_IMPOSSIBLE", "NO_ACCESS_TO_ALL_MAIL")
 PENDING = ("queued", "running")
@@ -285,18 +286,15 @@ def record_sync_success(
         if row is None:
             return False
         first = not row.initial_import_finished
-        connection.execute(
-            update(sources)
-            .where(sources.c.id == source_id)
-            .values(
-                status="OK",
-                status_message=message,
-                last_sync_stop=now,
-                failure_count=0,
-                first_failure_at=0,
-                initial_import_finished=1,
-            )
-        )
+        values = {
+            "status": "OK",
+            "status_message": message,
+            "last_sync_stop": now,
+            "failure_count": 0,
+            "first_failure_at": 0,
+            "initial_import_finished": 1,
+        }
+        change_source(connection, source_id, values, now)
         if first and row.callback_url and callback is not None:
             connection.execute(
                 callback_events.insert(), {**callback, "source_id": source_id, "url": row.callback_url}
@@ -306,17 +304,16 @@ def record_sync_success(
 
 def record_sync_failure(database: Database, source_id: int, status: str, message: str, now: int) -> int:
     """Set the status a failure earned; the number of failures in a row so far."""
-    statement = (
-        update(sources)
-        .where(sources.c.id == source_id)
-        .values(
-            status=status,
-            status_message=message,
-            failure_count=sources.c.failure_count + 1,
-            first_failure_at=case((sources.c.first_failure_at == 0, now), else_=sources.c.first_failure_at),
-            last_sync_stop=now,
-        )
-        .returning(sources.c.failure_count)
-    )
-    row = database.write_returning(statement)
-    return row["failure_count"] if row else 0
+    values = {
+        "status": status,
+        "status_message": message,
+        "failure_count": sources.c.failure_count + 1,
+        "first_failure_at": case((sources.c.first_failure_at == 0, now), else_=sources.c.first_failure_at),
+        "last_sync_stop": now,
+    }
+    with database.transaction() as connection:
+        change_source(connection, source_id, values, now)
+        failures = connection.execute(
+            select(sources.c.failure_count).where(sources.c.id == source_id)
+        ).scalar()
+    return failures or 0

@@ -59,6 +59,24 @@ completed_syncs = Table(
     Index("completed_syncs_by_source", "account_id", "source_label"),
 )
 
+# Status callbacks the receiver took (the newest per source is that source's status).
+received_statuses = Table(
+    "received_statuses",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),  # the order they arrived in
+    Column("token", Text, nullable=False, unique=True),
+    _text("account_id"),
+    _text("source_label"),
+    _text("email"),
+    _text("status"),
+    _text("old_status"),
+    _text("status_message", default=""),
+    _integer("timestamp", default=None),
+    _integer("received_at", default=None),
+    _text("scheme"),
+    Index("received_statuses_by_source", "account_id", "source_label", "timestamp"),
+)
+
 api_clients = Table(
     "api_clients",
     metadata,
@@ -66,6 +84,8 @@ api_clients = Table(
     _text("name"),
     Column("consumer_secret", LargeBinary, nullable=False),
     _integer("created", default=None),
+    # /app/status_callback_url: told of every status change of every source of this client.
+    _text("status_callback_url", nullable=True),
 )
 
 oauth_nonces = Table(
@@ -281,6 +301,10 @@ callback_events = Table(
     _integer("finished_at", default=None, nullable=True),
     _text("last_error", nullable=True),
     _integer("dispatched_at", default=None, nullable=True),
+    # What the POST says: "sync_completed" (the body is the columns above) or "source_status"
+    # (the body's other fields in ``payload``, JSON).
+    _text("kind", default="sync_completed"),
+    _text("payload", nullable=True),
     Index("callback_events_due", "state", "next_attempt_at"),
     Index("callback_events_in_flight", "consumer_key", "lease_expires"),
 )

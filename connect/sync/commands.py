@@ -118,7 +118,7 @@ def list_callbacks(as_json: bool) -> None:
         click.echo("No callbacks yet.")
     for event in events:
         click.echo(
-            f"#{event['id']} {event['state']:<9} account {event['account_id']} "
+            f"#{event['id']} {event['kind']} {event['state']:<9} account {event['account_id']} "
             f"source {event['source_label']} -> {event['url']} ({event['attempts']} attempt(s))"
             + (f": {event['last_error']}" if event["last_error"] else "")
         )
