@@ -114,9 +114,11 @@ def test_a_host_user_connects_an_imap_mailbox_into_their_own_account(host, api_s
     assert [s["email"] for s in account["sources"]] == [user]
     assert account["sources"][0]["callback_url"] == "http://localhost/connect/callbacks/sync"
 
+    assert account["sources"][0]["status_callback_url"] == "http://localhost/connect/callbacks/status"
+
     other = app.test_client()
     other.get("/login/someone-else")
-    assert other.get("/connect/status.json").json == {"mailboxes": []}
+    assert other.get("/connect/status.json").json == {"mailboxes": [], "seen": 0}
 
 
 def test_the_hosts_templates_override_the_helpers(host):
@@ -207,6 +209,24 @@ def test_a_broken_imap_mailbox_is_reconnected_with_a_new_password(host, api_serv
     assert answer.status_code == 302
     [row] = run_sql(api_server.database, "SELECT status FROM sources WHERE email = :user", user=user)
     assert row == {"status": "OK"}
+
+
+def test_asking_whether_a_status_changed_does_not_call_the_sources_api(host, dovecot, mailbox_user):
+    from tests.servers import free_port
+
+    app, _ = host
+    user = mailbox_user()
+    browser = app.test_client()
+    browser.get("/login/acme-user-12")
+    browser.post(
+        "/connect/imap",
+        data={**imap_fields(user, dovecot), "csrf_token": csrf_of(browser.get("/connect/imap").text)},
+    )
+    seen = browser.get("/connect/status.json").json["seen"]
+    app.config["CONTEXTIO_API_URL"] = f"http://127.0.0.1:{free_port()}/2.0"  # the API is gone
+
+    assert browser.get(f"/connect/status.json?seen={seen}").json == {"seen": seen, "unchanged": True}
+    assert browser.get("/connect/status.json").status_code == 503
 
 
 def test_an_unreachable_sources_api_is_a_friendly_503(host, dovecot, mailbox_user):

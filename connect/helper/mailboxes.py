@@ -46,6 +46,7 @@ class HelperSettings:
     google_client_secret: str | None
     callback_url: str
     policy: AddressPolicy
+    status_callback_url: str | None = None  # the helper's receiver: status changes come at once
 
 
 @dataclass(frozen=True)
@@ -179,13 +180,16 @@ class Mailboxes:
             )
             if existing is not None:
                 credentials = {k: v for k, v in parameters.items() if k.startswith("provider_")}
-                self.api.update_source(self._account_id(grant.email), existing, status=1, **credentials)
+                self.api.update_source(
+                    self._account_id(grant.email), existing, status=1, **credentials, **self._told()
+                )
                 return existing
             return self.api.add_source(
                 self._account_id(grant.email),
                 email=grant.email,
                 callback_url=self.settings.callback_url,
                 **parameters,
+                **self._told(),
             )["label"]
         except ContextIOError as error:
             raise _unavailable(error) from None
@@ -199,7 +203,11 @@ class Mailboxes:
         try:
             if existing is not None:
                 self.api.update_source(
-                    self._account_id(settings.email), existing, status=1, password=settings.password
+                    self._account_id(settings.email),
+                    existing,
+                    status=1,
+                    password=settings.password,
+                    **self._told(),
                 )
                 return existing
             return self.api.add_source(
@@ -207,6 +215,7 @@ class Mailboxes:
                 email=settings.email,
                 callback_url=self.settings.callback_url,
                 **imap_source(settings),
+                **self._told(),
             )["label"]
         except ContextIOError as error:
             raise _unavailable(error) from None
@@ -220,6 +229,17 @@ class Mailboxes:
             if error.status != 404:
                 raise _unavailable(error) from None
         return mailbox
+
+    def _told(self) -> dict[str, str]:
+        """The source's status changes are POSTed to the helper's own receiver."""
+        url = self.settings.status_callback_url
+        return {"status_callback_url": url} if url else {}
+
+    def changes_seen(self) -> int:
+        """How many status changes the helper's receiver was told of for this user's mailboxes:
+        when it hasn't moved, nothing changed but what a sync finishing would show."""
+        account_id = self.account_id
+        return 0 if account_id is None else storage.received_status_count(self.database, account_id)
 
     @property
     def account_id(self) -> str | None:

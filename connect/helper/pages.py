@@ -81,6 +81,7 @@ def _mailboxes() -> Mailboxes:
         google_client_id=config.get("GOOGLE_CLIENT_ID"),
         google_client_secret=config.get("GOOGLE_CLIENT_SECRET"),
         callback_url=external_url("connect_receiver.receive_sync"),
+        status_callback_url=external_url("connect_receiver.receive_status"),
         policy=address_policy(current_app),
     )
     return Mailboxes(storage.get_db(), api, settings, current_user_id())
@@ -170,7 +171,15 @@ def index():
 
 @bp.get("/status.json")
 def status() -> Response:
-    return jsonify(mailboxes=[mailbox.as_dict() for mailbox in mailboxes().list()])
+    """The mailboxes' states. With ``seen`` (the count the page last had), and no status change
+    told to the helper's receiver since, ``{"unchanged": true}`` without asking the sources
+    API: the page can ask every few seconds, and a refused password shows at once."""
+    seen = request.args.get("seen", type=int)
+    helper = mailboxes()
+    changes = helper.changes_seen()
+    if seen is not None and seen == changes:
+        return jsonify(seen=changes, unchanged=True)
+    return jsonify(seen=changes, mailboxes=[mailbox.as_dict() for mailbox in helper.list()])
 
 
 @bp.get("/google")

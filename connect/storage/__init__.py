@@ -60,6 +60,7 @@ from .helper import (
     forget_helper_account,
     helper_account,
     helper_user,
+    received_status_count,
     received_statuses_list,
     record_completed_sync,
     record_received_status,

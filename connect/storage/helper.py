@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from .database import Database
 from .dialect import insert_ignoring_conflicts, prepared_insert_ignoring_conflicts
@@ -26,6 +26,14 @@ def record_received_status(database: Database, status: dict[str, Any]) -> bool:
     """Store a verified status callback; False when its token was already recorded (a retry)."""
     return (
         database.write(insert_ignoring_conflicts(database, received_statuses).values(**status)).rowcount == 1
+    )
+
+
+def received_status_count(database: Database, account_id: str) -> int:
+    return database.scalar(
+        select(func.count())
+        .select_from(received_statuses)
+        .where(received_statuses.c.account_id == account_id)
     )
 
 
