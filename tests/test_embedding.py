@@ -211,17 +211,22 @@ def test_a_broken_imap_mailbox_is_reconnected_with_a_new_password(host, api_serv
     assert row == {"status": "OK"}
 
 
-def test_asking_whether_a_status_changed_does_not_call_the_sources_api(host, dovecot, mailbox_user):
-    from tests.servers import free_port
-
-    app, _ = host
-    user = mailbox_user()
+def signed_in_with_a_mailbox(app, user_id: str, user: str, dovecot):
+    """A host user's browser, signed in, with one IMAP mailbox connected."""
     browser = app.test_client()
-    browser.get("/login/acme-user-12")
+    browser.get(f"/login/{user_id}")
     browser.post(
         "/connect/imap",
         data={**imap_fields(user, dovecot), "csrf_token": csrf_of(browser.get("/connect/imap").text)},
     )
+    return browser
+
+
+def test_asking_whether_a_status_changed_does_not_call_the_sources_api(host, dovecot, mailbox_user):
+    from tests.servers import free_port
+
+    app, _ = host
+    browser = signed_in_with_a_mailbox(app, "acme-user-12", mailbox_user(), dovecot)
     seen = browser.get("/connect/status.json").json["seen"]
     app.config["CONTEXTIO_API_URL"] = f"http://127.0.0.1:{free_port()}/2.0"  # the API is gone
 
@@ -233,13 +238,7 @@ def test_an_unreachable_sources_api_is_a_friendly_503(host, dovecot, mailbox_use
     from tests.servers import free_port
 
     app, _ = host
-    user = mailbox_user()
-    browser = app.test_client()
-    browser.get("/login/acme-user-11")
-    browser.post(
-        "/connect/imap",
-        data={**imap_fields(user, dovecot), "csrf_token": csrf_of(browser.get("/connect/imap").text)},
-    )
+    browser = signed_in_with_a_mailbox(app, "acme-user-11", mailbox_user(), dovecot)
     app.config["CONTEXTIO_API_URL"] = f"http://127.0.0.1:{free_port()}/2.0"
 
     answer = browser.get("/connect/")

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 from blinker import Namespace
@@ -98,19 +99,30 @@ class CallbackReceiver:
         app.cli.add_command(syncs_cli)
 
 
-@bp.post("/connect/callbacks/sync")
-def receive_sync() -> tuple[Response, int]:
+def _verified(kind: str, verify: Callable[[CallbackVerifier, bytes, Mapping[str, str]], Any]) -> Any:
+    """The verified callback, or raises ``CallbackRejected`` (logged, answered by the caller)."""
     verifier: CallbackVerifier = current_app.extensions[EXTENSION]
     try:
-        sync = verifier.verify(_read_body(verifier.max_body_bytes), request.headers)
+        return verify(verifier, _read_body(verifier.max_body_bytes), request.headers)
     except CallbackRejected as rejection:
         logger.warning(
-            "sync callback from %s refused (%d): %s",
+            "%s callback from %s refused (%d): %s",
+            kind,
             request.remote_addr,
             rejection.status,
             rejection.message,
         )
-        return jsonify(type="error", value=rejection.message), rejection.status
+        raise
+
+
+@bp.errorhandler(CallbackRejected)
+def _rejected(rejection: CallbackRejected) -> tuple[Response, int]:
+    return jsonify(type="error", value=rejection.message), rejection.status
+
+
+@bp.post("/connect/callbacks/sync")
+def receive_sync() -> tuple[Response, int]:
+    sync: SyncCallback = _verified("sync", CallbackVerifier.verify)
 
     recorded = storage.record_completed_sync(
         storage.get_db(), {**sync.as_dict(), "received_at": int(time.time())}
@@ -136,13 +148,7 @@ def receive_sync() -> tuple[Response, int]:
 @bp.post("/connect/callbacks/status")
 def receive_status() -> tuple[Response, int]:
     """A source's status changed: recorded once per token, whatever the retries."""
-    verifier: CallbackVerifier = current_app.extensions[EXTENSION]
-    try:
-        status = verifier.verify_status(_read_body(verifier.max_body_bytes), request.headers)
-    except CallbackRejected as rejection:
-        logger.warning("status callback from %s refused (%d): %s", request.remote_addr, rejection.status,
-                       rejection.message)  # fmt: skip
-        return jsonify(type="error", value=rejection.message), rejection.status
+    status: StatusCallback = _verified("status", CallbackVerifier.verify_status)
     received = {**status.as_dict(), "received_at": int(time.time())}
     if not storage.record_received_status(storage.get_db(), received):
         return jsonify(status="duplicate"), 200
