@@ -136,7 +136,9 @@ def test_a_production_start_as_deploy_says_connects_a_mailbox_to_synced(
             states = [mailbox["state"] for mailbox in listing]
             time.sleep(0.5)
         assert states == ["synced"], listing
-        assert "Synced (1 message)" in browser.get(f"{base}/connect/", timeout=30).text
+        page = browser.get(f"{base}/connect/", timeout=30).text
+        shown = page[page.find('data-role="state"') :][:200]
+        assert "Synced (1 message)" in page, (listing, shown)
     finally:
         for process in (worker, web):
             process.terminate()

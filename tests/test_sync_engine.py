@@ -346,3 +346,29 @@ def test_a_large_folder_is_indexed_in_batches_and_resumes(world, dovecot, mailbo
     assert inbox["synced_uid"] == 25
     assert json.loads(inbox["attributes"])
     assert world.source(account_id, label)["status"] == "OK"
+
+
+def test_a_worker_starting_with_several_threads_syncs_a_source_once(world, dovecot, mailbox_user, caplog):
+    import logging
+    import threading
+    import time
+
+    from connect.sync.worker import Worker
+
+    user = mailbox_user()
+    dovecot.deliver(user, message("Once"))
+    account_id = world.add_account()
+    label = world.add_source(account_id, user)
+    worker = Worker(world.app, concurrency=4, poll_seconds=0.05)
+    with caplog.at_level(logging.INFO, logger="connect.sync"):
+        running = threading.Thread(target=worker.run)
+        running.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not world.source(account_id, label)["initial_import_finished"]:
+            time.sleep(0.05)
+        time.sleep(0.5)  # room for a second claim of the same job, were there one
+        worker.stop()
+        running.join(timeout=20)
+
+    synced = [r for r in caplog.records if r.name == "connect.sync" and "synced" in r.getMessage()]
+    assert len(synced) == 1, world.query("SELECT id, state, reason, attempts FROM sync_jobs")

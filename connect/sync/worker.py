@@ -87,6 +87,7 @@ class Worker:
         """Until stopped: syncs in one thread, callbacks in a few others (a slow receiver holds
         up only its own client's callbacks), a heartbeat in one more."""
         logger.info("worker %s started", self.name)
+        self._beat()  # before any claim: a lease of a worker with no heartbeat counts as dead
         threads = (
             [
                 threading.Thread(target=self._loop, args=(self._sync_pass,), name=f"connect-sync-{n}")
@@ -110,6 +111,7 @@ class Worker:
 
     def start_heartbeat(self) -> threading.Thread:
         """Beat in the background (a queue's worker process runs the jobs in its own threads)."""
+        self._beat()
         thread = threading.Thread(target=self._heartbeat_loop, name="connect-heartbeat", daemon=True)
         thread.start()
         return thread
@@ -143,15 +145,17 @@ class Worker:
                 self.stopping.wait(self.poll_seconds)
 
     def _heartbeat_loop(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                now = int(time.time())
-                storage.heartbeat(self.database, self.name, now)
-                storage.forget_dead_workers(self.database, now - 24 * 3600)
-            except Exception:
-                logger.exception("worker %s could not record its heartbeat", self.name)
-            self.stopping.wait(HEARTBEAT_SECONDS)
+        while not self.stopping.wait(HEARTBEAT_SECONDS):
+            self._beat()
         storage.forget_worker(self.database, self.name)
+
+    def _beat(self) -> None:
+        try:
+            now = int(time.time())
+            storage.heartbeat(self.database, self.name, now)
+            storage.forget_dead_workers(self.database, now - 24 * 3600)
+        except Exception:
+            logger.exception("worker %s could not record its heartbeat", self.name)
 
     def _sync_pass(self) -> bool:
         queue = DatabaseJobQueue(self.database, self.dead_after)
