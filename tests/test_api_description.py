@@ -73,6 +73,12 @@ def test_whatever_a_signed_client_sends_the_answer_is_never_a_server_error(opera
             case.path_parameters["account_id"] = account_id  # reach past the 404 into the handlers
             if "label" in case.path_parameters:
                 case.path_parameters["label"] = "0"
+        # oauth_* names belong to the signature: the signing client itself refuses to send them
+        # as parameters as well, so such a case never reaches the server.
+        for parameters in (case.query, case.body):
+            if isinstance(parameters, dict):
+                for name in [name for name in parameters if str(name).startswith("oauth_")]:
+                    del parameters[name]
         response = case.call(base_url=api_server.api_url, session=session)
         statuses.add(response.status_code)
         assert response.status_code < 500, response.text[:500]
