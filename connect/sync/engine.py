@@ -1,14 +1,12 @@
-"""One source's sync: log in, walk its folders, index what changed, set its status.
+"""One source's sync: log in, list its folders with their STATUS up front, sync each
+(``folders.FolderSync``), then set the source's status, its retry, or its first callback.
 
-The index is written batch by batch with the folder's progress, so a crash or a stopping
-worker loses nothing already fetched: the next run resumes after the last stored batch. A
-folder whose STATUS (UIDVALIDITY, UIDNEXT, MESSAGES, HIGHESTMODSEQ) is unchanged costs one
+A folder whose STATUS (UIDVALIDITY, UIDNEXT, MESSAGES, HIGHESTMODSEQ) is unchanged costs one
 round trip and no SELECT.
 """
 
 from __future__ import annotations
 
-import hashlib
 import imaplib
 import json
 import logging
@@ -17,7 +15,6 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from imapclient import IMAPClient
@@ -25,10 +22,9 @@ from imapclient.exceptions import IMAPClientError, ProtocolError
 
 from .. import storage
 from ..domain.crypto import Vault
-from ..domain.ids import time_ordered_id
 from ..domain.sources import PAUSED, SourceStatus
 from ..storage import Database
-from . import parse
+from .folders import FETCH_ITEMS, GMAIL_ITEMS, FolderSync, Interrupted, folder_status
 from .imap import SyncFailure, close_quietly, server_text
 from .login import Connection, log_in
 from .oauth_tokens import AccessTokens
@@ -36,19 +32,11 @@ from .transport import ActiveConnections
 
 logger = logging.getLogger("connect.sync")
 
-HEADER_FIELDS = "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID REFERENCES IN-REPLY-TO)]"
-FETCH_ITEMS = ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODYSTRUCTURE", HEADER_FIELDS]
-GMAIL_ITEMS = ["X-GM-MSGID", "X-GM-THRID"]
 # Folders Context.IO left out unless sync_all_folders=1.
 SKIPPED_FOLDERS = {b"\\Trash", b"\\Junk", b"\\Drafts"}
 PERIOD_SECONDS = {"1h": 3600, "4h": 14400, "12h": 43200, "24h": 86400}
 # More folders than any real mailbox has; a server listing more is not believed past this.
 MAX_FOLDERS = 2000
-STATUS_ITEMS = (b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES")
-
-
-class Interrupted(Exception):
-    """The worker is stopping or lost its lease: leave the job for the next run."""
 
 
 @dataclass(frozen=True)
@@ -178,7 +166,7 @@ class SyncEngine:
         storage.forget_orphan_messages(self.database, source["account_id"])
 
         wanted = ["UIDVALIDITY", "UIDNEXT", "MESSAGES", "UNSEEN"] + (["HIGHESTMODSEQ"] if condstore else [])
-        statuses = [_folder_status(client, name, wanted) for _, _, name in listed]
+        statuses = [folder_status(client, name, wanted) for _, _, name in listed]
         initial = not source["initial_import_finished"]
         if initial:  # the end user sees "1,200 of 10,000 messages" while it runs
             total = sum(status[b"MESSAGES"] for status in statuses)
@@ -188,138 +176,19 @@ class SyncEngine:
             folder = storage.save_folder(
                 self.database, source["id"], name, (delimiter or b"").decode(), attributes
             )
-            FolderSync(self, client, source, folder, condstore, items, keep_going, initial).run(status)
+            FolderSync(
+                self.database,
+                self.settings.batch_size,
+                client,
+                source,
+                folder,
+                condstore,
+                items,
+                keep_going,
+                initial,
+            ).run(status)
             if not keep_going():
                 raise Interrupted()
-
-
-def _folder_status(client: IMAPClient, name: str, wanted: list[str]) -> dict[bytes, Any]:
-    status = client.folder_status(name, wanted)
-    missing = [item.decode() for item in STATUS_ITEMS if not isinstance(status.get(item), int)]
-    if missing:
-        raise SyncFailure(
-            SourceStatus.CONNECTION_IMPOSSIBLE,
-            f"the server's STATUS answer for folder {name!r} lacks {', '.join(missing)}",
-        )
-    return status
-
-
-class FolderSync:
-    """One folder: new messages, changed flags, expunged messages, a new UIDVALIDITY."""
-
-    def __init__(
-        self,
-        engine: SyncEngine,
-        client: IMAPClient,
-        source: dict[str, Any],
-        folder: dict[str, Any],
-        condstore: bool,
-        items: list[str],
-        keep_going: Callable[[], bool],
-        counting: bool = False,
-    ) -> None:
-        self.database = engine.database
-        self.counting_source = source["id"] if counting else None
-        self.batch = engine.settings.batch_size
-        self.client, self.source, self.folder = client, source, folder
-        self.condstore, self.items, self.keep_going = condstore, items, keep_going
-
-    def run(self, status: dict[bytes, Any]) -> None:
-        """Bring the folder up to the state its STATUS (taken up front) describes."""
-        uidvalidity, uidnext = status[b"UIDVALIDITY"], status[b"UIDNEXT"]
-        count, modseq = status[b"MESSAGES"], status.get(b"HIGHESTMODSEQ", 0)
-        folder = self.folder
-        if folder["uidvalidity"] is not None and folder["uidvalidity"] != uidvalidity:
-            logger.info(
-                "folder %s of source %s has a new UIDVALIDITY: re-indexing it",
-                folder["name"],
-                self.source["label"],
-            )
-            storage.reset_folder(self.database, self.source["account_id"], folder["id"], uidvalidity)
-            folder = {**folder, "uidvalidity": uidvalidity, "uidnext": 1, "highestmodseq": 0, "synced_uid": 0}
-        unchanged = (
-            folder["uidvalidity"] == uidvalidity
-            and folder["uidnext"] == uidnext
-            and folder["nb_messages"] == count
-            and folder["synced_uid"] >= uidnext - 1
-            and (not self.condstore or folder["highestmodseq"] == modseq)
-        )
-        if unchanged:
-            return
-        self.client.select_folder(folder["name"], readonly=True)
-        previously_synced = folder["synced_uid"]
-        self._index_new(folder["id"], previously_synced + 1, uidnext, uidvalidity)
-        if previously_synced:
-            self._refresh_flags(folder, previously_synced, modseq)
-            self._forget_expunged(folder["id"], previously_synced)
-        storage.update_folder(
-            self.database,
-            folder["id"],
-            {
-                "uidvalidity": uidvalidity,
-                "uidnext": uidnext,
-                "highestmodseq": modseq,
-                "nb_messages": count,
-                "nb_unseen_messages": status.get(b"UNSEEN", 0),
-            },
-        )
-
-    def _windows(self, low: int, high: int):
-        """UID ranges of at most one batch: memory stays flat however large the folder."""
-        while low <= high:
-            top = min(low + self.batch - 1, high)
-            yield low, top
-            low = top + 1
-            if not self.keep_going():
-                raise Interrupted()
-
-    def _uids(self, low: int, high: int) -> list[int]:
-        return [uid for uid in self.client.search(["UID", f"{low}:{high}"]) if low <= uid <= high]
-
-    def _index_new(self, folder_id: int, low: int, uidnext: int, uidvalidity: int) -> None:
-        for window_low, window_high in self._windows(low, uidnext - 1):
-            uids = self._uids(window_low, window_high)
-            fetched = self.client.fetch(uids, self.items) if uids else {}
-            now = int(time.time())
-            records = [
-                _record(uid, data, now) for uid, data in sorted(fetched.items()) if b"ENVELOPE" in data
-            ]
-            storage.index_batch(
-                self.database,
-                self.source["account_id"],
-                folder_id,
-                records,
-                {"synced_uid": window_high, "uidvalidity": uidvalidity},
-                self.counting_source,
-            )
-
-    def _refresh_flags(self, folder: dict[str, Any], known_up_to: int, modseq: int) -> None:
-        if self.condstore:
-            if not folder["highestmodseq"] or modseq == folder["highestmodseq"]:
-                return
-            changed = [
-                uid
-                for uid in self.client.search(["MODSEQ", str(folder["highestmodseq"] + 1)])
-                if uid <= known_up_to
-            ]
-            for start in range(0, len(changed), self.batch):
-                self._store_flags(folder["id"], changed[start : start + self.batch])
-            return
-        for low, high in self._windows(1, known_up_to):
-            self._store_flags(folder["id"], self._uids(low, high))
-
-    def _store_flags(self, folder_id: int, uids: list[int]) -> None:
-        if uids:
-            fetched = self.client.fetch(uids, ["FLAGS"])
-            storage.update_flags(
-                self.database, folder_id, {uid: _flags(data) for uid, data in fetched.items()}
-            )
-
-    def _forget_expunged(self, folder_id: int, known_up_to: int) -> None:
-        for low, high in self._windows(1, known_up_to):
-            gone = storage.folder_uids(self.database, folder_id, low, high) - set(self._uids(low, high))
-            if gone:
-                storage.forget_locations(self.database, self.source["account_id"], folder_id, gone)
 
 
 def _failure_from(error: Exception, source: dict[str, Any]) -> SyncFailure:
@@ -343,46 +212,6 @@ def _failure_from(error: Exception, source: dict[str, Any]) -> SyncFailure:
         SourceStatus.CONNECTION_IMPOSSIBLE,
         f"the sync stopped on an unexpected error ({type(error).__name__}); it is logged and will be retried",
     )
-
-
-def _flags(data: dict[bytes, Any]) -> str:
-    return json.dumps([flag.decode() for flag in data.get(b"FLAGS", ()) if flag != b"\\Recent"])
-
-
-def _epoch(moment: datetime | None) -> int | None:
-    return int(moment.timestamp()) if moment else None
-
-
-def _record(uid: int, data: dict[bytes, Any], now: int) -> dict[str, Any]:
-    envelope = data[b"ENVELOPE"]
-    header_bytes = next((value for key, value in data.items() if key.startswith(b"BODY[HEADER.FIELDS")), None)
-    headers = parse.threading_headers(header_bytes)
-    size = int(data.get(b"RFC822.SIZE") or 0)
-    email_message_id = headers["message_id"] or (parse.text(envelope.message_id) or None)
-    message_id = time_ordered_id()
-    received = _epoch(data.get(b"INTERNALDATE"))
-    files = []
-    for file in parse.attachments(data.get(b"BODYSTRUCTURE")):
-        file_id = hashlib.sha1(f"{message_id}:{file['body_section']}".encode()).hexdigest()[:24]
-        files.append({**file, "id": file_id, "is_noise": int(parse.is_noise(file))})
-    return {
-        "id": message_id,
-        "uid": uid,
-        "flags": _flags(data),
-        "files": files,
-        "dedupe_key": parse.dedupe_key(email_message_id, envelope, size),
-        "email_message_id": email_message_id,
-        "gmail_message_id": str(data[b"X-GM-MSGID"]) if b"X-GM-MSGID" in data else None,
-        "gmail_thread_id": str(data[b"X-GM-THRID"]) if b"X-GM-THRID" in data else None,
-        "subject": parse.text(envelope.subject),
-        "date": _epoch(envelope.date) or received or now,
-        "date_received": received,
-        "date_indexed": now,
-        "addresses": json.dumps(parse.envelope_addresses(envelope)),
-        "in_reply_to": headers["in_reply_to"],
-        "references": headers["references"],
-        "size": size,
-    }
 
 
 def _callback(source: dict[str, Any], now: int) -> dict[str, Any]:

@@ -21,7 +21,8 @@ from .. import storage
 from ..callbacks.delivery import CallbackSender, DeliverySettings
 from ..callbacks.outbound import InFlight
 from ..storage import Database
-from .engine import Interrupted, SyncEngine, SyncSettings
+from .engine import SyncEngine, SyncSettings
+from .folders import Interrupted
 from .login import Connection
 from .queue import DEAD_AFTER, DatabaseJobQueue, Job, JobQueue
 from .transport import ActiveConnections, Limits
