@@ -105,6 +105,15 @@ class Setting:
     parse: Callable[[str], Any]
     default: Any = None
 
+    def value(self, given: Any, where: str = "") -> Any:
+        """``given`` parsed when it is a string (``where`` it came from goes in the error)."""
+        if not isinstance(given, str):
+            return given
+        try:
+            return self.parse(given)
+        except ValueError as error:
+            raise ConfigError(f"{self.name}{where} is not valid: {error}") from None
+
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("CONNECT_ENV", _environment, PRODUCTION),
@@ -183,13 +192,7 @@ def apply_defaults(app: Flask, names: Iterable[str]) -> None:
         if setting.name not in names:
             continue
         value = app.config.get(setting.name)
-        if value is None:
-            app.config[setting.name] = setting.default
-        elif isinstance(value, str):
-            try:
-                app.config[setting.name] = setting.parse(value)
-            except ValueError as error:
-                raise ConfigError(f"{setting.name} is not valid: {error}") from None
+        app.config[setting.name] = setting.default if value is None else setting.value(value)
 
 
 def load_settings(
@@ -202,19 +205,11 @@ def load_settings(
     overrides = dict(overrides or {})
     for setting in SETTINGS:
         if setting.name in overrides:
-            value = overrides.pop(setting.name)
-            source = "the app's configuration"
+            value = setting.value(overrides.pop(setting.name), " from the app's configuration")
         elif setting.name in environ:
-            value = environ[setting.name]
-            source = "the environment"
+            value = setting.value(environ[setting.name], " from the environment")
         else:
-            app.config[setting.name] = setting.default
-            continue
-        if isinstance(value, str):
-            try:
-                value = setting.parse(value)
-            except ValueError as error:
-                raise ConfigError(f"{setting.name} from {source} is not valid: {error}") from None
+            value = setting.default
         app.config[setting.name] = value
     app.config.update(overrides)
 

@@ -279,7 +279,7 @@ def record_sync_success(
     (``callback`` filled in with the source's URL), in the same transaction: exactly once."""
     with database.transaction() as connection:
         row = connection.execute(
-            select(sources.c.initial_import_finished, sources.c.callback_url)
+            select(sources.c.initial_import_finished, sources.c.callback_url, sources.c.status)
             .where(sources.c.id == source_id)
             .with_for_update()
         ).first()
@@ -294,7 +294,7 @@ def record_sync_success(
             "first_failure_at": 0,
             "initial_import_finished": 1,
         }
-        change_source(connection, source_id, values, now)
+        change_source(connection, source_id, values, now, old=row.status)
         if first and row.callback_url and callback is not None:
             connection.execute(
                 callback_events.insert(), {**callback, "source_id": source_id, "url": row.callback_url}

@@ -16,12 +16,16 @@ from .schema import accounts, api_clients, callback_events, sources
 KIND = "source_status"
 
 
-def change_source(connection: Connection, source_id: int, values: dict[str, Any], now: int) -> str | None:
+def change_source(
+    connection: Connection, source_id: int, values: dict[str, Any], now: int, old: str | None = None
+) -> str | None:
     """Apply ``values`` to the source inside the caller's transaction; when they change its
-    ``status``, queue a status callback for each URL that asked. The status it had before."""
-    old = connection.execute(
-        select(sources.c.status).where(sources.c.id == source_id).with_for_update()
-    ).scalar()
+    ``status``, queue a status callback for each URL that asked. The status it had before
+    (``old``, when the caller read it already under the same lock)."""
+    if old is None:
+        old = connection.execute(
+            select(sources.c.status).where(sources.c.id == source_id).with_for_update()
+        ).scalar()
     if old is None:
         return None
     if values:
