@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -175,6 +176,32 @@ def test_two_workers_never_claim_the_same_source(world, mailbox_user):
         taken_over = storage.claim_sync_job(database, "worker-b", now + 301, now + 601, now + 301 - 60)
         assert taken_over["id"] == first["id"] and taken_over["lease_owner"] == "worker-b"
         assert storage.renew_sync_lease(database, first["id"], "worker-a", now + 900) is False
+
+
+def test_a_claim_waiting_on_another_sees_the_job_that_one_took(world, mailbox_user):
+    """Two workers claim at the same moment: the one that waits must choose by what the first
+    wrote, not by what it saw when it began (the job as still queued)."""
+    account_id = world.add_account()
+    world.add_source(account_id, mailbox_user())
+    with world.app.app_context():
+        database = storage.get_db()
+        now = int(time.time())
+        storage.heartbeat(database, "worker-a", now)
+        second: list = []
+
+        def claim_as_worker_b() -> None:
+            second.append(storage.claim_sync_job(database, "worker-b", now, now + 300, now - 60))
+
+        waiting = threading.Thread(target=claim_as_worker_b)
+        with database.transaction():
+            first = storage.claim_sync_job(database, "worker-a", now, now + 300, now - 60)
+            waiting.start()
+            waiting.join(timeout=1)  # worker-b is now waiting for worker-a's claim to commit
+            assert waiting.is_alive()
+        waiting.join(timeout=30)
+    assert first is not None and second == [None]
+    [job] = world.query("SELECT lease_owner, attempts FROM sync_jobs")
+    assert job == {"lease_owner": "worker-a", "attempts": 1}
 
 
 def test_a_job_whose_worker_stopped_beating_is_taken_over_before_its_lease_ends(world, mailbox_user):

@@ -22,14 +22,11 @@ UPDATE callback_events SET lease_expires = :until, dispatched_at = NULL
 WHERE id = (
     SELECT e.id FROM callback_events e
     WHERE {due} {only}
-    ORDER BY e.next_attempt_at, e.id LIMIT 1 {lock})
+    ORDER BY e.next_attempt_at, e.id LIMIT 1)
 RETURNING *
 """
 _CLAIMS = {
-    (dialect, specific): text(
-        _CLAIM.format(due=_DUE, only="AND e.id = :event_id" if specific else "", lock=lock)
-    )
-    for dialect, lock in (("sqlite", ""), ("postgresql", "FOR UPDATE SKIP LOCKED"))
+    specific: text(_CLAIM.format(due=_DUE, only="AND e.id = :event_id" if specific else ""))
     for specific in (False, True)
 }
 _DISPATCH = text(
@@ -38,9 +35,6 @@ _DISPATCH = text(
     + " AND (e.dispatched_at IS NULL OR e.dispatched_at < :again)"
     " ORDER BY e.next_attempt_at, e.id LIMIT :limit) RETURNING id"
 )
-# PostgreSQL: two senders claiming at once must not both pass "no event of this client is in
-# flight"; an advisory lock per client, held to the end of the claim, orders them.
-_LOCK_CLIENTS = text("SELECT pg_advisory_xact_lock(hashtext('connect-callback-claims'))")
 
 
 def claim_due_callback(
@@ -49,10 +43,10 @@ def claim_due_callback(
     """Lease the next due event (or event ``event_id``, if it is due and its client has none in
     flight); a specific event that can't be taken now is left for the scheduler to send again."""
     parameters = {"now": now, "until": lease_until, "event_id": event_id}
-    with database.transaction() as connection:
-        if not database.is_sqlite:
-            connection.execute(_LOCK_CLIENTS)
-        row = connection.execute(_CLAIMS[(database.dialect, event_id is not None)], parameters).first()
+    # Two senders claiming at once must not both pass "no event of this client is in flight":
+    # claims run one at a time, each reading what the one before it wrote.
+    with database.exclusive("connect-callback-claims") as connection:
+        row = connection.execute(_CLAIMS[event_id is not None], parameters).first()
         if row is None and event_id is not None:
             connection.execute(
                 update(callback_events).where(callback_events.c.id == event_id).values(dispatched_at=None)

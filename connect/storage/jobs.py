@@ -2,9 +2,10 @@
 what a finished sync leaves on its source.
 
 Exactly-once lives here, whichever queue delivered the job: a job is claimed in the database,
-never while a live worker holds a lease on the same source. SQLite serializes claims with its
-write lock; PostgreSQL locks the source's row (``FOR UPDATE … SKIP LOCKED``), so two workers
-claiming at once never take two jobs of one source.
+never while a live worker holds a lease on the same source. Claims run one at a time (SQLite's
+write lock; an advisory lock on PostgreSQL), each reading what the claim before it wrote. A row
+lock alone is not enough there: a claim that waited on it would still choose by the snapshot it
+started with, and take the job just claimed a second time.
 """
 
 from __future__ import annotations
@@ -110,21 +111,14 @@ UPDATE sync_jobs
 SET state = 'running', lease_owner = :owner, lease_expires = :until, attempts = attempts + 1,
     dispatched_at = NULL
 WHERE id = (
-    SELECT j.id FROM sync_jobs j {join}
+    SELECT j.id FROM sync_jobs j
     WHERE {claimable} {only}
     ORDER BY j.run_after, j.id
-    LIMIT 1 {lock})
+    LIMIT 1)
 RETURNING *
 """
-_LOCKS = {
-    "sqlite": {"join": "", "lock": ""},
-    "postgresql": {"join": "JOIN sources s ON s.id = j.source_id", "lock": "FOR UPDATE OF s SKIP LOCKED"},
-}
 _CLAIMS = {
-    (dialect, specific): text(
-        _CLAIM.format(claimable=_CLAIMABLE, only="AND j.id = :job_id" if specific else "", **locks)
-    )
-    for dialect, locks in _LOCKS.items()
+    specific: text(_CLAIM.format(claimable=_CLAIMABLE, only="AND j.id = :job_id" if specific else ""))
     for specific in (False, True)
 }
 _DISPATCH = text(
@@ -141,9 +135,9 @@ def claim_sync_job(
     """Take the next due job (or job ``job_id``, if it can be taken), or one whose worker's
     lease ran out or whose worker stopped beating (no heartbeat since ``alive_since``); never a
     job of a source that a live worker holds a lease on."""
-    statement = _CLAIMS[(database.dialect, job_id is not None)]
+    statement = _CLAIMS[job_id is not None]
     parameters = {"owner": owner, "now": now, "until": lease_until, "alive": alive_since, "job_id": job_id}
-    with database.transaction() as connection:
+    with database.exclusive("connect-sync-claims") as connection:
         row = connection.execute(statement, parameters).first()
         if row is None and job_id is not None:  # not now: let the scheduler send it again
             connection.execute(update(sync_jobs).where(sync_jobs.c.id == job_id).values(dispatched_at=None))
