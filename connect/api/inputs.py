@@ -24,6 +24,7 @@ from ..domain.sources import (
     SyncOptions,
     status_filter,
 )
+from ..domain.webhooks import FILTERS, WebhookSettings
 from .parameters import Parameters
 
 PROVIDER_PARAMETERS = (
@@ -172,4 +173,31 @@ def mail_filters(parameters: Parameters, maximum: int) -> mail.MailFilters:
         descending=parameters.choice("sort_order", ("asc", "desc"), default="desc") == "desc",
         limit=parameters.integer("limit", minimum=1, maximum=maximum) or maximum,
         offset=parameters.integer("offset", minimum=0) or 0,
+    )
+
+
+def webhook_settings(parameters: Parameters) -> WebhookSettings:
+    """A webhook's create or update parameters; absent ones are None (an update keeps them).
+    ``include_headers`` is taken for ``include_header``; parsed-receipt options are ignored."""
+
+    def flag(name: str) -> bool | None:
+        return parameters.flag(name) if parameters.given(name) else None
+
+    header_name = "include_header" if parameters.given("include_header") else "include_headers"
+    header = parameters.text(header_name, max_length=5)
+    if header is not None:
+        header = header.lower()
+        header = "raw" if header == "raw" else ("1" if parameters.flag(header_name) else "0")
+    return WebhookSettings(
+        callback_url=parameters.text("callback_url", max_length=2048),
+        failure_notif_url=parameters.text("failure_notif_url", max_length=2048),
+        filters={name: parameters.text(name) or "" for name in FILTERS if parameters.given(name)},
+        include_body=flag("include_body"),
+        body_type=parameters.text("body_type", max_length=50),
+        include_header=header,
+        receive_drafts=flag("receive_drafts"),
+        receive_all_changes=flag("receive_all_changes"),
+        receive_historical=flag("receive_historical"),
+        sync_period=parameters.text("sync_period", max_length=50),
+        active=flag("active"),
     )

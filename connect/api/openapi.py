@@ -45,6 +45,11 @@ PARAMETER_TYPES: dict[str, dict[str, Any]] = {
     "sort_order": {"type": "string", "enum": ["asc", "desc"]},
     "body_type": {"type": "string", "enum": ["text/plain", "text/html"]},
     "type": _TEXT,
+    "active": _FLAG,
+    "receive_drafts": _FLAG,
+    "receive_all_changes": _FLAG,
+    "receive_historical": _FLAG,
+    "include_header": {"type": "string", "enum": ["0", "1", "raw"]},
 }
 SOURCE = [
     "email", "server", "username", "password", "port", "use_ssl", "type", "sync_period",
@@ -64,6 +69,13 @@ MAIL_FILTERS = [
 CONNECT_TOKEN = [
     "callback_url", "email", "first_name", "last_name", "source_callback_url", "status_callback_url",
     "source_sync_all_folders", "source_sync_flags", "source_raw_file_list",
+]  # fmt: skip
+WEBHOOK = [
+    "callback_url", "failure_notif_url", "filter_to", "filter_from", "filter_cc", "filter_subject",
+    "filter_thread", "filter_new_important", "filter_file_name", "filter_file_revisions",
+    "filter_folder_added", "filter_folder_removed", "filter_to_domain", "filter_from_domain",
+    "include_body", "body_type", "include_header", "receive_drafts", "receive_all_changes",
+    "sync_period", "active",
 ]  # fmt: skip
 
 ACCOUNT = "/accounts/{account_id}"
@@ -122,6 +134,14 @@ OPERATIONS: list[Operation] = [
           ("post", ("type", "provider_consumer_key", "provider_consumer_secret"), "object")),
     *_ops("/oauth_providers/{key}", "an OAuth provider", ("get", (), "object"), ("delete", (), "object")),
     *_ops("/discovery", "IMAP settings for an address", ("get", ("source_type", "email"), "object")),
+    *_ops(ACCOUNT + "/webhooks", "an account's webhooks", ("get", (), "array"),
+          ("post", tuple(WEBHOOK), "object")),
+    *_ops(ACCOUNT + "/webhooks/{webhook_id}", "a webhook", ("get", (), "object"),
+          ("post", tuple(WEBHOOK), "object"), ("delete", (), "object")),
+    *_ops("/webhooks", "app-level webhooks, for every account", ("get", (), "array"),
+          ("post", (*WEBHOOK, "receive_historical"), "object")),
+    *_ops("/webhooks/{webhook_id}", "an app-level webhook", ("get", (), "object"),
+          ("post", (*WEBHOOK, "receive_historical"), "object"), ("delete", (), "object")),
 ]  # fmt: skip
 
 _ERROR = {

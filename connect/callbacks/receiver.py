@@ -1,5 +1,6 @@
 """The callback receiver: ``POST /connect/callbacks/sync`` (a source's initial sync completed),
-``POST /connect/callbacks/status`` (a source's status changed) and ``flask syncs list``.
+``POST /connect/callbacks/status`` (a source's status changed), ``POST
+/connect/callbacks/webhook`` (a webhook: a message arrived or changed) and ``flask syncs list``.
 
 The sources API calls these endpoints and retries until they answer 2xx. So each answers 200
 to every genuine delivery, retries included, but records each event (and signals the host
@@ -24,9 +25,11 @@ from ..commands import CommandGroup
 from ..config import warn_when_serving
 from .signing import (
     MAX_BODY_BYTES,
+    MAX_WEBHOOK_BODY_BYTES,
     CallbackRejected,
     CallbackVerifier,
     MalformedCallback,
+    MessageWebhook,
     StatusCallback,
     SyncCallback,
 )
@@ -41,6 +44,9 @@ sync_completed = _signals.signal("sync-completed")
 #: Sent once per status callback, with ``status`` (a :class:`StatusCallback`), after it is
 #: recorded: a source's status changed (``old_status`` → ``status``).
 source_status_changed = _signals.signal("source-status-changed")
+#: Sent once per webhook callback, with ``webhook`` (a :class:`MessageWebhook`), after it is
+#: recorded: new mail (``event`` ``message_new``) or a change a webhook asked for.
+message_received = _signals.signal("message-received")
 
 EXTENSION = "connect.receiver"
 
@@ -99,11 +105,13 @@ class CallbackReceiver:
         app.cli.add_command(syncs_cli)
 
 
-def _verified(kind: str, verify: Callable[[CallbackVerifier, bytes, Mapping[str, str]], Any]) -> Any:
+def _verified(
+    kind: str, verify: Callable[[CallbackVerifier, bytes, Mapping[str, str]], Any], limit: int | None = None
+) -> Any:
     """The verified callback, or raises ``CallbackRejected`` (logged, answered by the caller)."""
     verifier: CallbackVerifier = current_app.extensions[EXTENSION]
     try:
-        return verify(verifier, _read_body(verifier.max_body_bytes), request.headers)
+        return verify(verifier, _read_body(limit or verifier.max_body_bytes), request.headers)
     except CallbackRejected as rejection:
         logger.warning(
             "%s callback from %s refused (%d): %s",
@@ -160,6 +168,31 @@ def receive_status() -> tuple[Response, int]:
     return jsonify(status="recorded"), 200
 
 
+@bp.post("/connect/callbacks/webhook")
+def receive_webhook() -> tuple[Response, int]:
+    """A webhook fired: recorded once per token, whatever the retries."""
+    hook: MessageWebhook = _verified("webhook", CallbackVerifier.verify_message, MAX_WEBHOOK_BODY_BYTES)
+    received = {
+        "token": hook.token,
+        "account_id": hook.account_id,
+        "webhook_id": hook.webhook_id,
+        "event": hook.event,
+        "message_id": hook.message_id,
+        "message_data": json.dumps(hook.message_data),
+        "timestamp": hook.timestamp,
+        "received_at": int(time.time()),
+        "scheme": hook.scheme,
+    }
+    if not storage.record_received_webhook(storage.get_db(), received):
+        return jsonify(status="duplicate"), 200
+    logger.info(
+        "webhook %s of account %s: %s, message %s",
+        hook.webhook_id, hook.account_id, hook.event, hook.message_id,
+    )  # fmt: skip
+    _tell(message_received, webhook=hook)
+    return jsonify(status="recorded"), 200
+
+
 def _read_body(limit: int) -> bytes:
     """At most ``limit + 1`` bytes, so an oversized body is refused without reading it all."""
     if request.content_length is not None and request.content_length > limit:
@@ -171,7 +204,7 @@ def _announce(sync: SyncCallback) -> None:
     _tell(sync_completed, sync=sync)
 
 
-def _tell(signal, **details: SyncCallback | StatusCallback) -> None:
+def _tell(signal, **details: SyncCallback | StatusCallback | MessageWebhook) -> None:
     """Tell the host app. Its handlers' failures are logged, not answered: the event is
     recorded, and a 5xx would only make the sender retry into a duplicate."""
     try:

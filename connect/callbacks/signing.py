@@ -1,4 +1,5 @@
-"""Signing and verifying callbacks: "initial sync completed", and a source's status changed.
+"""Signing and verifying callbacks: "initial sync completed", a source's status changed, and
+webhooks (a message arrived or changed).
 
 Two schemes authenticate the same event. Context.IO's own (the seed): the body carries
 ``signature`` = hex HMAC-SHA256 over ``str(timestamp) + token``, keyed with the API client's
@@ -31,6 +32,7 @@ STANDARD_SCHEME = "standard-webhooks"
 DEFAULT_TOLERANCE = 259200  # three days: longer than the sender retries
 FUTURE_TOLERANCE = 300  # clocks drift; an event from further ahead is forged or broken
 MAX_BODY_BYTES = 16 * 1024
+MAX_WEBHOOK_BODY_BYTES = 4 * 1024 * 1024  # a webhook may carry the message's body
 MAX_FIELD_LENGTH = 512
 
 _HEX_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
@@ -80,6 +82,24 @@ class StatusCallback:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class MessageWebhook:
+    """A verified webhook callback: ``event`` (``message_new``, …) on the message described by
+    ``message_data`` (the 2.0 message shape), for webhook ``webhook_id``."""
+
+    account_id: str
+    webhook_id: str
+    event: str
+    message_data: dict[str, Any]
+    timestamp: int
+    token: str
+    scheme: str
+
+    @property
+    def message_id(self) -> str:
+        return self.message_data["message_id"]
 
 
 def seed_signature(secret: str, timestamp: int, token: str) -> str:
@@ -161,9 +181,46 @@ class CallbackVerifier:
         self.clock = clock
 
     def verify(self, body: bytes, headers: Mapping[str, str]) -> SyncCallback:
-        if len(body) > self.max_body_bytes:
-            raise MalformedCallback(f"body is larger than {self.max_body_bytes} bytes")
-        fields = parse_callback_body(body)
+        fields, scheme, webhook_id = self._authentic(body, headers, ("account_id", "source_label", "token"))
+        return SyncCallback(
+            account_id=fields["account_id"],
+            source_label=fields["source_label"],
+            timestamp=fields["timestamp"],
+            token=fields["token"],
+            scheme=scheme,
+            webhook_id=webhook_id,
+        )
+
+    def verify_message(self, body: bytes, headers: Mapping[str, str]) -> MessageWebhook:
+        """A genuine webhook callback (§1.5): a message arrived or changed."""
+        names = ("account_id", "webhook_id", "token")
+        fields, scheme, _ = self._authentic(body, headers, names, MAX_WEBHOOK_BODY_BYTES)
+        document = json.loads(body)
+        data = document.get("message_data")
+        if not isinstance(data, dict) or not isinstance(data.get("message_id"), str):
+            raise MalformedCallback("message_data must be an object with a message_id")
+        event = document.get("event", "message_new")
+        if not isinstance(event, str) or len(event) > 64:
+            raise MalformedCallback("event must be a short string")
+        return MessageWebhook(
+            account_id=fields["account_id"],
+            webhook_id=fields["webhook_id"],
+            event=event,
+            message_data=data,
+            timestamp=fields["timestamp"],
+            token=fields["token"],
+            scheme=scheme,
+        )
+
+    def _authentic(
+        self, body: bytes, headers: Mapping[str, str], names: tuple[str, ...], limit: int | None = None
+    ) -> tuple[dict[str, Any], str, str | None]:
+        """The body's fields (``names``, ``timestamp``), the scheme that vouched for them, and
+        the Standard Webhooks id when that scheme did; or raises ``CallbackRejected``."""
+        limit = limit or self.max_body_bytes
+        if len(body) > limit:
+            raise MalformedCallback(f"body is larger than {limit} bytes")
+        fields = parse_callback_body(body, names)
         headers = {name.lower(): value for name, value in headers.items()}
         has_standard_headers = all(headers.get(name) for name in _STANDARD_HEADERS)
         if fields["signature"] is None and not has_standard_headers:
@@ -182,15 +239,7 @@ class CallbackVerifier:
             raise UnauthenticCallback("timestamp is older than the accepted tolerance")
         if fields["timestamp"] > now + FUTURE_TOLERANCE:
             raise UnauthenticCallback("timestamp is in the future")
-
-        return SyncCallback(
-            account_id=fields["account_id"],
-            source_label=fields["source_label"],
-            timestamp=fields["timestamp"],
-            token=fields["token"],
-            scheme=scheme,
-            webhook_id=webhook_id,
-        )
+        return fields, scheme, webhook_id
 
     def verify_status(self, body: bytes, headers: Mapping[str, str]) -> StatusCallback:
         """A genuine status callback (signed as any callback is), with its status fields."""
@@ -235,7 +284,9 @@ class CallbackVerifier:
         return False
 
 
-def parse_callback_body(body: bytes) -> dict[str, Any]:
+def parse_callback_body(
+    body: bytes, names: tuple[str, ...] = ("account_id", "source_label", "token")
+) -> dict[str, Any]:
     """The body's fields, checked for presence and type; ``signature`` is None when absent."""
     try:
         document = json.loads(body)
@@ -245,7 +296,7 @@ def parse_callback_body(body: bytes) -> dict[str, Any]:
         raise MalformedCallback("body is not a JSON object")
 
     fields: dict[str, Any] = {}
-    for name in ("account_id", "source_label", "token"):
+    for name in names:
         fields[name] = _text_field(document, name)
     timestamp = document.get("timestamp")
     if timestamp is None:

@@ -62,8 +62,10 @@ from .helper import (
     helper_user,
     received_status_count,
     received_statuses_list,
+    received_webhooks_list,
     record_completed_sync,
     record_received_status,
+    record_received_webhook,
     save_helper_account,
     synced_labels,
 )
@@ -89,6 +91,7 @@ from .jobs import (
     heartbeat,
     pending_syncs,
     queue_due_syncs,
+    queue_push,
     queue_retry,
     queue_sync,
     record_sync_failure,
@@ -112,6 +115,7 @@ from .mail import (
     find_messages,
     locations_of,
     message,
+    messages_by_ids,
 )
 from .statuses import update_source
 from .tokens import (
@@ -128,6 +132,18 @@ from .tokens import (
     save_provider,
 )
 from .versions import UPGRADE_COMMAND, check_current, current, head, upgrade
+from .webhooks import (
+    FAILURE_KIND,
+    WEBHOOK_KIND,
+    delete_webhook,
+    insert_webhook,
+    live_webhooks,
+    pending_message_events,
+    take_message_events,
+    update_webhook,
+    webhook,
+    webhooks_of,
+)
 
 EXTENSION = "connect.storage"
 CHECKED = "connect.storage.checked"

@@ -9,6 +9,7 @@ from sqlalchemy import select, text, update
 
 from .database import Database
 from .schema import callback_attempts, callback_events
+from .webhooks import mark_webhook_failed
 
 _DUE = """
     e.state = 'pending' AND e.next_attempt_at <= :now AND e.lease_expires < :now
@@ -73,14 +74,19 @@ def callback_event(database: Database, event_id: int) -> dict[str, Any] | None:
 def record_callback_attempt(
     database: Database, event_id: int, attempt: dict[str, Any], outcome: dict[str, Any]
 ) -> None:
-    """Log an attempt and apply its outcome to the event (delivered, failed, or retry later)."""
+    """Log an attempt and apply its outcome to the event (delivered, failed, or retry later).
+    A webhook's event that failed for good fails its webhook (§1.6), in the same transaction."""
     with database.transaction() as connection:
         connection.execute(callback_attempts.insert(), {**attempt, "event_id": event_id})
-        connection.execute(
+        failed_webhook = connection.execute(
             update(callback_events)
             .where(callback_events.c.id == event_id)
             .values(attempts=callback_events.c.attempts + 1, lease_expires=0, **outcome)
-        )
+            .returning(callback_events.c.webhook)
+        ).scalar()
+        if outcome["state"] == "failed" and failed_webhook is not None:
+            reason = f"a callback to the webhook's callback_url failed for good: {outcome['last_error']}"
+            mark_webhook_failed(connection, failed_webhook, reason, attempt["attempted_at"])
 
 
 def callback_events_list(database: Database) -> list[dict[str, Any]]:

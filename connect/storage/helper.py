@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from .database import Database
 from .dialect import insert_ignoring_conflicts, prepared_insert_ignoring_conflicts
 from .schema import completed_syncs as completed_syncs_table
-from .schema import helper_users, received_statuses
+from .schema import helper_users, received_statuses, received_webhooks
 
 _RECORD = prepared_insert_ignoring_conflicts(completed_syncs_table)
 
@@ -27,6 +27,16 @@ def record_received_status(database: Database, status: dict[str, Any]) -> bool:
     return (
         database.write(insert_ignoring_conflicts(database, received_statuses).values(**status)).rowcount == 1
     )
+
+
+def record_received_webhook(database: Database, webhook: dict[str, Any]) -> bool:
+    """Store a verified webhook callback; False when its token was already recorded (a retry)."""
+    statement = insert_ignoring_conflicts(database, received_webhooks).values(**webhook)
+    return database.write(statement).rowcount == 1
+
+
+def received_webhooks_list(database: Database) -> list[dict[str, Any]]:
+    return database.rows(select(received_webhooks).order_by(received_webhooks.c.id))
 
 
 def received_status_count(database: Database, account_id: str) -> int:

@@ -7,13 +7,16 @@ rows go in with executemany, never one round trip per message.
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, select, update
+from sqlalchemy import bindparam, delete, exists, func, select, update
 
 from .database import Database
 from .dialect import insert, insert_ignoring_conflicts
 from .schema import files, folders, message_locations, messages, sources
+from .webhooks import is_watched, record_message_events, snapshot
 
 
 def folders_of(database: Database, source_id: int) -> list[dict[str, Any]]:
@@ -63,14 +66,20 @@ def index_batch(
     batch: list[dict[str, Any]],
     folder_progress: dict[str, Any],
     counting_source: int | None = None,
+    announce_since: int | None = None,
 ) -> None:
     """Store one FETCH window: each message once per account (merged by its dedupe key), its
     files, where it lives; and how far the folder got, so a crash resumes after this window.
-    During an initial sync, ``counting_source`` adds the window to its progress."""
+    During an initial sync, ``counting_source`` adds the window to its progress.
+
+    With ``announce_since`` (an incremental sync's start), what the window means for webhooks
+    is recorded too: a message new to the account, or one known before that sync now filed in
+    this folder as well (one indexed since is simply new: never announced twice)."""
     with database.transaction() as connection:
         if batch:
             keys = list({record["dedupe_key"] for record in batch})
             known = _ids_by_key(connection, account_id, keys)
+            before = dict(known)
             new: dict[str, dict[str, Any]] = {}
             for record in batch:
                 if record["dedupe_key"] not in known:
@@ -106,6 +115,8 @@ def index_batch(
                     for record in batch
                 ],
             )
+            if announce_since is not None and is_watched(connection, account_id):
+                _announce_window(connection, account_id, folder_id, batch, before, known, announce_since)
         connection.execute(update(folders).where(folders.c.id == folder_id).values(**folder_progress))
         if counting_source is not None and batch:
             connection.execute(
@@ -113,6 +124,45 @@ def index_batch(
                 .where(sources.c.id == counting_source)
                 .values(initial_sync_indexed=sources.c.initial_sync_indexed + len(batch))
             )
+
+
+def _event(message_id: str, event: str, folder: str, now: int, **more: Any) -> dict[str, Any]:
+    return {"message_id": message_id, "event": event, "folder": folder, "created": now, **more}
+
+
+def _folder_name(connection, folder_id: int) -> str:
+    return connection.execute(select(folders.c.name).where(folders.c.id == folder_id)).scalar()
+
+
+def _announce_window(connection, account_id, folder_id, batch, before, known, since) -> None:
+    name, now = _folder_name(connection, folder_id), batch[0]["date_indexed"]
+    new, filed = {}, {}
+    for record in batch:
+        message_id = known[record["dedupe_key"]]
+        if record["dedupe_key"] in before:
+            filed.setdefault(message_id, _event(message_id, "folder_added", name, now))
+        elif message_id == record["id"]:  # ours, not a concurrent writer's
+            new.setdefault(message_id, _event(message_id, "message_new", name, now))
+    skipped = _fresh_or_refiled(connection, folder_id, list(filed), since)
+    events = list(new.values()) + [event for m, event in filed.items() if m not in skipped]
+    record_message_events(connection, account_id, events)
+
+
+def _fresh_or_refiled(connection, folder_id: int, message_ids: list[str], since: int) -> set[str]:
+    """Of these known messages, those indexed during this sync (announced as new already) or
+    with another place in this folder (moved within it: not a filing)."""
+    if not message_ids:
+        return set()
+    fresh = connection.execute(
+        select(messages.c.id).where(messages.c.id.in_(message_ids), messages.c.date_indexed >= since)
+    )
+    here = connection.execute(
+        select(message_locations.c.message_id)
+        .where(message_locations.c.message_id.in_(message_ids), message_locations.c.folder_id == folder_id)
+        .group_by(message_locations.c.message_id)
+        .having(func.count() > 1)
+    )
+    return {row[0] for row in fresh} | {row[0] for row in here}
 
 
 _NOT_COLUMNS = ("files", "flags", "uid")
@@ -131,7 +181,10 @@ def _ids_by_key(connection, account_id: str, keys: list[str]) -> dict[str, str]:
     return {key: message_id for key, message_id in found}
 
 
-def update_flags(database: Database, folder_id: int, flags_by_uid: dict[int, str]) -> None:
+def update_flags(
+    database: Database, folder_id: int, flags_by_uid: dict[int, str], account_id: str | None = None
+) -> None:
+    """Store the flags read back; with ``account_id``, a change is recorded for webhooks."""
     if not flags_by_uid:
         return
     statement = (
@@ -144,7 +197,24 @@ def update_flags(database: Database, folder_id: int, flags_by_uid: dict[int, str
     )
     rows = [{"b_folder": folder_id, "b_uid": uid, "b_flags": flags} for uid, flags in flags_by_uid.items()]
     with database.transaction() as connection:
+        if account_id is not None and is_watched(connection, account_id):
+            _announce_flag_changes(connection, account_id, folder_id, flags_by_uid)
         connection.execute(statement, rows)
+
+
+def _announce_flag_changes(connection, account_id: str, folder_id: int, flags_by_uid: dict[int, str]) -> None:
+    stored = connection.execute(
+        select(message_locations.c.uid, message_locations.c.message_id, message_locations.c.flags).where(
+            message_locations.c.folder_id == folder_id, message_locations.c.uid.in_(sorted(flags_by_uid))
+        )
+    )
+    name, now = _folder_name(connection, folder_id), int(time.time())
+    changed = dict.fromkeys(
+        row.message_id
+        for row in stored
+        if set(json.loads(row.flags)) != set(json.loads(flags_by_uid[row.uid]))
+    )
+    record_message_events(connection, account_id, [_event(m, "message_changed", name, now) for m in changed])
 
 
 def folder_uids(database: Database, folder_id: int, low: int, high: int) -> set[int]:
@@ -156,14 +226,25 @@ def folder_uids(database: Database, folder_id: int, low: int, high: int) -> set[
     return {row["uid"] for row in rows}
 
 
-def forget_locations(database: Database, account_id: str, folder_id: int, uids: set[int]) -> None:
-    """Expunged messages: gone from the folder, and from the data set once nowhere else."""
+def forget_locations(
+    database: Database, account_id: str, folder_id: int, uids: set[int], announce: bool = False
+) -> None:
+    """Expunged messages: gone from the folder, and from the data set once nowhere else.
+    With ``announce``, each removal is recorded for webhooks, with the message as it was."""
+    where = (message_locations.c.folder_id == folder_id, message_locations.c.uid.in_(sorted(uids)))
     with database.transaction() as connection:
-        connection.execute(
-            delete(message_locations).where(
-                message_locations.c.folder_id == folder_id, message_locations.c.uid.in_(sorted(uids))
+        if announce and is_watched(connection, account_id):
+            gone = list(
+                dict.fromkeys(connection.scalars(select(message_locations.c.message_id).where(*where)))
             )
-        )
+            name, now, as_they_were = (
+                _folder_name(connection, folder_id),
+                int(time.time()),
+                snapshot(connection, gone),
+            )
+            events = [_event(m, "folder_removed", name, now, snapshot=as_they_were.get(m)) for m in gone]
+            record_message_events(connection, account_id, events)
+        connection.execute(delete(message_locations).where(*where))
         forget_orphan_messages(database, account_id)
 
 

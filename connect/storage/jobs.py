@@ -52,11 +52,39 @@ def _queued(database: Database):
 def queue_sync(
     database: Database, source_id: int, reason: str, now: int, run_after: int | None = None
 ) -> bool:
-    """Queue a sync unless one is already queued for the source; True when one was added."""
+    """Queue a sync unless one is already queued for the source (which then syncs every
+    folder, should a push have named one); True when one was added."""
     statement = _queued(database).values(
         source_id=source_id, reason=reason, queued_at=now, run_after=now if run_after is None else run_after
     )
-    return database.write(statement).rowcount == 1
+    with database.transaction() as connection:
+        if connection.execute(statement).rowcount == 1:
+            return True
+        connection.execute(
+            update(sync_jobs)
+            .where(sync_jobs.c.source_id == source_id, sync_jobs.c.state == "queued")
+            .values(folder=None)
+        )
+    return False
+
+
+def queue_push(database: Database, source_id: int, folder: str, now: int) -> int | None:
+    """A folder changed (the server said so over IDLE): sync it now. Merged into the job
+    already queued, if any (which then also runs now, and syncs every folder if it named
+    another); the job's id."""
+    statement = insert(database, sync_jobs).values(
+        source_id=source_id, reason="push", queued_at=now, run_after=now, folder=folder
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[sync_jobs.c.source_id],
+        index_where=text("state = 'queued'"),
+        set_={
+            "run_after": case((sync_jobs.c.run_after > now, now), else_=sync_jobs.c.run_after),
+            "folder": case((sync_jobs.c.folder == folder, folder), else_=None),
+        },
+    )
+    row = database.write_returning(statement.returning(sync_jobs.c.id))
+    return None if row is None else row["id"]
 
 
 def queue_retry(database: Database, source_id: int, run_after: int, now: int) -> None:
@@ -263,14 +291,22 @@ def start_initial_sync_progress(database: Database, source_id: int, total: int) 
 
 
 def record_sync_start(database: Database, source_id: int, now: int) -> None:
+    """A full sync began (one folder's, after a push, leaves the periodic schedule alone)."""
     database.write(update(sources).where(sources.c.id == source_id).values(last_sync_start=now))
 
 
 def record_sync_success(
-    database: Database, source_id: int, now: int, message: str, callback: dict[str, Any] | None
+    database: Database,
+    source_id: int,
+    now: int,
+    message: str,
+    callback: dict[str, Any] | None,
+    full: bool = True,
 ) -> bool:
     """Mark the source synced; on its first completed sync, also store the callback event
-    (``callback`` filled in with the source's URL), in the same transaction: exactly once."""
+    (``callback`` filled in with the source's URL), in the same transaction: exactly once.
+    A sync of one folder (not ``full``) leaves the time of the last sync, and so the
+    periodic schedule, as it was."""
     with database.transaction() as connection:
         row = connection.execute(
             select(sources.c.initial_import_finished, sources.c.callback_url, sources.c.status)
@@ -283,11 +319,10 @@ def record_sync_success(
         values = {
             "status": "OK",
             "status_message": message,
-            "last_sync_stop": now,
             "failure_count": 0,
             "first_failure_at": 0,
             "initial_import_finished": 1,
-        }
+        } | ({"last_sync_stop": now} if full else {})
         change_source(connection, source_id, values, now, old=row.status)
         if first and row.callback_url and callback is not None:
             connection.execute(

@@ -193,26 +193,33 @@ def message(database: Database, account_id: str, message_id: str) -> dict[str, A
     )
 
 
+# Where messages live: folder (with its attributes, for symbolic names) and source.
+LOCATIONS = select(
+    message_locations.c.message_id,
+    message_locations.c.uid,
+    message_locations.c.flags,
+    folders.c.name.label("folder"),
+    folders.c.attributes.label("folder_attributes"),
+    sources.c.label,
+    sources.c.id.label("source_id"),
+).select_from(
+    message_locations.join(folders, folders.c.id == message_locations.c.folder_id).join(
+        sources, sources.c.id == folders.c.source_id
+    )
+)
+
+
 def locations_of(database: Database, message_ids: list[str]) -> list[dict[str, Any]]:
     if not message_ids:
         return []
-    return database.rows(
-        select(
-            message_locations.c.message_id,
-            message_locations.c.uid,
-            message_locations.c.flags,
-            folders.c.name.label("folder"),
-            sources.c.label,
-            sources.c.id.label("source_id"),
-        )
-        .select_from(
-            message_locations.join(folders, folders.c.id == message_locations.c.folder_id).join(
-                sources, sources.c.id == folders.c.source_id
-            )
-        )
-        .where(message_locations.c.message_id.in_(message_ids))
-        .order_by(sources.c.id, folders.c.name)
-    )
+    where = message_locations.c.message_id.in_(message_ids)
+    return database.rows(LOCATIONS.where(where).order_by(sources.c.id, folders.c.name))
+
+
+def messages_by_ids(database: Database, message_ids: list[str]) -> list[dict[str, Any]]:
+    if not message_ids:
+        return []
+    return database.rows(select(messages).where(messages.c.id.in_(message_ids)))
 
 
 def files_of_messages(database: Database, message_ids: list[str]) -> list[dict[str, Any]]:

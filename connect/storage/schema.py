@@ -77,6 +77,23 @@ received_statuses = Table(
     Index("received_statuses_by_source", "account_id", "source_label", "timestamp"),
 )
 
+# Webhook callbacks the receiver took, once each by token.
+received_webhooks = Table(
+    "received_webhooks",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),  # the order they arrived in
+    Column("token", Text, nullable=False, unique=True),
+    _text("account_id"),
+    _text("webhook_id"),
+    _text("event"),
+    _text("message_id"),
+    _text("message_data"),  # JSON, as it came
+    _integer("timestamp", default=None),
+    _integer("received_at", default=None),
+    _text("scheme"),
+    Index("received_webhooks_by_account", "account_id", "id"),
+)
+
 api_clients = Table(
     "api_clients",
     metadata,
@@ -182,6 +199,8 @@ sync_jobs = Table(
     _integer("finished_at", default=None, nullable=True),
     _text("error", nullable=True),
     _integer("dispatched_at", default=None, nullable=True),
+    # A push (IDLE) names the folder that changed: only it is synced. NULL: every folder.
+    _text("folder", nullable=True),
     # One queued job per source; a running one may have a successor queued behind it.
     Index(
         "sync_jobs_one_queued_per_source",
@@ -305,8 +324,62 @@ callback_events = Table(
     # (the body's other fields in ``payload``, JSON).
     _text("kind", default="sync_completed"),
     _text("payload", nullable=True),
+    # The webhook a "webhook" event fires for: its failure is the webhook's (gone with it).
+    Column("webhook", RowId, ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=True),
     Index("callback_events_due", "state", "next_attempt_at"),
     Index("callback_events_in_flight", "consumer_key", "lease_expires"),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("webhook_id", Text, nullable=False, unique=True),
+    Column("consumer_key", Text, ForeignKey("api_clients.consumer_key", ondelete="CASCADE"), nullable=False),
+    # NULL: an app-level webhook, for every account of the client, present and future.
+    Column("account_id", Text, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True),
+    _text("callback_url"),
+    _text("failure_notif_url", nullable=True),
+    _integer("active", default=1),
+    _integer("failure"),
+    _text("sync_period", default=""),
+    _text("filters", default="{}"),  # {"filter_to": "…", …}: only those that were set
+    _integer("include_body"),
+    _text("body_type", nullable=True),
+    _text("include_header", default="0"),  # "0", "1" (parsed) or "raw"
+    _integer("receive_drafts"),
+    _integer("receive_all_changes"),
+    _integer("receive_historical"),
+    _text("api_root"),  # the API's URL as the client called it: message_data's resource_urls
+    _integer("created", default=None),
+    _integer("resumed", default=None),  # events from before this moment are not sent
+    Index("webhooks_by_client", "consumer_key", "account_id"),
+)
+
+# What the index saw happen to messages, written in the same transaction as the index itself
+# and turned into webhook events right after: no change is lost between the two.
+message_events = Table(
+    "message_events",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("account_id", Text, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    _text("message_id"),
+    _text("event"),  # message_new, message_changed, folder_added, folder_removed, historical
+    _text("folder", nullable=True),
+    _integer("created", default=None),
+    _text("snapshot", nullable=True),  # the message as it was, when the event removed it
+    Index("message_events_by_account", "account_id", "id"),
+)
+
+# Which worker holds IMAP IDLE on a source: exactly one at a time, taken over when its
+# worker stops beating.
+idle_holders = Table(
+    "idle_holders",
+    metadata,
+    Column("source_id", RowId, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
+    _text("owner"),
+    _integer("since", default=None),
+    Index("idle_holders_by_owner", "owner"),
 )
 
 callback_attempts = Table(

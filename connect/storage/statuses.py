@@ -12,8 +12,11 @@ from sqlalchemy import Connection, select, update
 
 from .database import Database
 from .schema import accounts, api_clients, callback_events, sources
+from .webhooks import fail_account_webhooks
 
 KIND = "source_status"
+# Statuses the engine stops retrying on: the account's webhooks fail with them (§1.6).
+LASTING_FAILURES = ("INVALID_CREDENTIALS", "TEMP_DISABLED", "NO_ACCESS_TO_ALL_MAIL")
 
 
 def change_source(
@@ -33,7 +36,16 @@ def change_source(
     new = values.get("status")
     if new is not None and new != old:
         _queue_status_callbacks(connection, source_id, old, now)
+        if new in LASTING_FAILURES:
+            _fail_webhooks(connection, source_id, new, now)
     return old
+
+
+def _fail_webhooks(connection: Connection, source_id: int, status: str, now: int) -> None:
+    columns = (sources.c.account_id, sources.c.label, sources.c.status_message)
+    row = connection.execute(select(*columns).where(sources.c.id == source_id)).first()
+    reason = f"source {row.label} is {status}: {row.status_message}"
+    fail_account_webhooks(connection, row.account_id, reason, now)
 
 
 def update_source(

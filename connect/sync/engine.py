@@ -21,9 +21,11 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, ProtocolError
 
 from .. import storage
+from ..domain import webhook_events
 from ..domain.crypto import Vault
 from ..domain.sources import PAUSED, SourceStatus
 from ..storage import Database
+from .fetch import LiveMail
 from .folders import FETCH_ITEMS, GMAIL_ITEMS, FolderSync, Interrupted, folder_status
 from .imap import SyncFailure, close_quietly, server_text
 from .login import Connection, log_in
@@ -63,16 +65,23 @@ class SyncEngine:
         self.settings = settings
         self.active = active or ActiveConnections()
 
-    def sync(self, source_id: int, keep_going: Callable[[], bool] = lambda: True) -> str:
-        """Run one sync of the source; the outcome in a word (for logs and tests)."""
+    def sync(
+        self, source_id: int, keep_going: Callable[[], bool] = lambda: True, folder: str | None = None
+    ) -> str:
+        """Run one sync of the source — of one ``folder`` only, when a push named it — and
+        record what it found for webhooks; the outcome in a word (for logs and tests)."""
         source = storage.sync_context(self.database, source_id)
         if source is None:
             return "gone"
         if source["status"] in PAUSED:
             return "paused"
-        storage.record_sync_start(self.database, source_id, int(time.time()))
+        started = int(time.time())
+        known = {row["name"]: row for row in storage.folders_of(self.database, source_id)}
+        only = [known[folder]] if folder in known and source["initial_import_finished"] else None
+        if only is None:
+            storage.record_sync_start(self.database, source_id, started)
         try:
-            self._sync_source(source, keep_going)
+            self._sync_source(source, keep_going, started, only)
         except Interrupted:
             raise
         except SyncFailure as failure:
@@ -83,20 +92,37 @@ class SyncEngine:
                 raise Interrupted() from None
             self._record_failure(source, _failure_from(error, source))
             return "failed"
+        finally:
+            self.announce()
         now = int(time.time())
         first = storage.record_sync_success(
-            self.database, source_id, now, f"Synced at {_iso(now)}", _callback(source, now)
+            self.database, source_id, now, f"Synced at {_iso(now)}", _callback(source, now), only is None
         )
         logger.info(
             "source %s of account %s synced%s", source["label"], source["account_id"], " (initial)" * first
         )
         return "synced"
 
-    def _sync_source(self, source: dict[str, Any], keep_going: Callable[[], bool]) -> None:
+    def announce(self) -> int:
+        """Queue the webhook callbacks of what the index recorded (this sync's, and any a
+        stopped worker left); how many."""
+        mailboxes = LiveMail(self.database, self.vault, self.tokens, self.settings.connection)
+        return webhook_events.announce(self.database, mailboxes)
+
+    def _sync_source(
+        self,
+        source: dict[str, Any],
+        keep_going: Callable[[], bool],
+        started: int,
+        only: list[dict[str, Any]] | None,
+    ) -> None:
         client = log_in(source, self.vault, self.tokens, self.settings.connection)
         self.active.add(client)
         try:
-            self._sync_mailbox(client, source, keep_going)
+            if only is not None:
+                self._sync_folders(client, source, keep_going, started, only)
+            else:
+                self._sync_mailbox(client, source, keep_going, started)
         finally:
             self.active.discard(client)
             close_quietly(client)
@@ -133,7 +159,7 @@ class SyncEngine:
     # --- folders ------------------------------------------------------------------------
 
     def _sync_mailbox(
-        self, client: IMAPClient, source: dict[str, Any], keep_going: Callable[[], bool]
+        self, client: IMAPClient, source: dict[str, Any], keep_going: Callable[[], bool], started: int
     ) -> None:
         listed = [
             entry for entry in client.list_folders() if not {b"\\Noselect", b"\\NonExistent"} & set(entry[0])
@@ -153,29 +179,44 @@ class SyncEngine:
             )
         if not source["sync_all_folders"]:
             listed = [entry for entry in listed if not SKIPPED_FOLDERS & set(entry[0])]
-        capabilities = set(client.capabilities())
-        condstore = b"CONDSTORE" in capabilities
-        if condstore:
-            client.enable("CONDSTORE")
-        items = FETCH_ITEMS + (GMAIL_ITEMS if b"X-GM-EXT-1" in capabilities else [])
 
         names = {name for _, _, name in listed}
         for folder in storage.folders_of(self.database, source["id"]):
             if folder["name"] not in names:
                 storage.delete_folder(self.database, folder["id"])
         storage.forget_orphan_messages(self.database, source["account_id"])
+        saved = [
+            storage.save_folder(
+                self.database,
+                source["id"],
+                name,
+                (delimiter or b"").decode(),
+                json.dumps([flag.decode() for flag in flags]),
+            )
+            for flags, delimiter, name in listed
+        ]
+        self._sync_folders(client, source, keep_going, started, saved)
 
+    def _sync_folders(
+        self,
+        client: IMAPClient,
+        source: dict[str, Any],
+        keep_going: Callable[[], bool],
+        started: int,
+        folders: list[dict[str, Any]],
+    ) -> None:
+        capabilities = set(client.capabilities())
+        condstore = b"CONDSTORE" in capabilities
+        if condstore:
+            client.enable("CONDSTORE")
+        items = FETCH_ITEMS + (GMAIL_ITEMS if b"X-GM-EXT-1" in capabilities else [])
         wanted = ["UIDVALIDITY", "UIDNEXT", "MESSAGES", "UNSEEN"] + (["HIGHESTMODSEQ"] if condstore else [])
-        statuses = [folder_status(client, name, wanted) for _, _, name in listed]
+        statuses = [folder_status(client, folder["name"], wanted) for folder in folders]
         initial = not source["initial_import_finished"]
         if initial:  # the end user sees "1,200 of 10,000 messages" while it runs
             total = sum(status[b"MESSAGES"] for status in statuses)
             storage.start_initial_sync_progress(self.database, source["id"], total)
-        for (flags, delimiter, name), status in zip(listed, statuses, strict=True):
-            attributes = json.dumps([flag.decode() for flag in flags])
-            folder = storage.save_folder(
-                self.database, source["id"], name, (delimiter or b"").decode(), attributes
-            )
+        for folder, status in zip(folders, statuses, strict=True):
             FolderSync(
                 self.database,
                 self.settings.batch_size,
@@ -186,6 +227,7 @@ class SyncEngine:
                 items,
                 keep_going,
                 initial,
+                started,
             ).run(status)
             if not keep_going():
                 raise Interrupted()

@@ -61,9 +61,12 @@ class FolderSync:
         items: list[str],
         keep_going: Callable[[], bool],
         counting: bool = False,
+        announce_since: int | None = None,
     ) -> None:
         self.database = database
         self.counting_source = source["id"] if counting else None
+        # An incremental sync records what changed for webhooks; the initial one does not.
+        self.announce_since = None if counting else announce_since
         self.batch = batch_size
         self.client, self.source, self.folder = client, source, folder
         self.condstore, self.items, self.keep_going = condstore, items, keep_going
@@ -80,6 +83,7 @@ class FolderSync:
                 self.source["label"],
             )
             storage.reset_folder(self.database, self.source["account_id"], folder["id"], uidvalidity)
+            self.announce_since = None  # everything is indexed anew: none of it is news
             folder = {**folder, "uidvalidity": uidvalidity, "uidnext": 1, "highestmodseq": 0, "synced_uid": 0}
         unchanged = (
             folder["uidvalidity"] == uidvalidity
@@ -135,6 +139,7 @@ class FolderSync:
                 records,
                 {"synced_uid": window_high, "uidvalidity": uidvalidity},
                 self.counting_source,
+                self.announce_since,
             )
 
     def _refresh_flags(self, folder: dict[str, Any], known_up_to: int, modseq: int) -> None:
@@ -156,14 +161,19 @@ class FolderSync:
         if uids:
             fetched = self.client.fetch(uids, ["FLAGS"])
             storage.update_flags(
-                self.database, folder_id, {uid: _flags(data) for uid, data in fetched.items()}
+                self.database,
+                folder_id,
+                {uid: _flags(data) for uid, data in fetched.items()},
+                None if self.announce_since is None else self.source["account_id"],
             )
 
     def _forget_expunged(self, folder_id: int, known_up_to: int) -> None:
         for low, high in self._windows(1, known_up_to):
             gone = storage.folder_uids(self.database, folder_id, low, high) - set(self._uids(low, high))
             if gone:
-                storage.forget_locations(self.database, self.source["account_id"], folder_id, gone)
+                storage.forget_locations(
+                    self.database, self.source["account_id"], folder_id, gone, self.announce_since is not None
+                )
 
 
 def _flags(data: dict[bytes, Any]) -> str:

@@ -20,6 +20,7 @@ class Job:
     source_id: int
     reason: str
     attempts: int
+    folder: str | None = None  # a push's folder: only it is synced
 
 
 class JobQueue(Protocol):
@@ -59,7 +60,9 @@ class DatabaseJobQueue:
         row = storage.claim_sync_job(
             self.database, owner, now, now + lease_seconds, now - self.dead_after, job_id
         )
-        return None if row is None else Job(row["id"], row["source_id"], row["reason"], row["attempts"])
+        if row is None:
+            return None
+        return Job(row["id"], row["source_id"], row["reason"], row["attempts"], row["folder"])
 
     def heartbeat(self, owner: str, now: int) -> None:
         storage.heartbeat(self.database, owner, now)

@@ -191,7 +191,7 @@ class Worker:
             return True
 
         try:
-            outcome = engine.sync(job.source_id, keep_going)
+            outcome = engine.sync(job.source_id, keep_going, job.folder)
         except Interrupted:
             queue.release(job, self.name, int(time.time()))
             return "released"

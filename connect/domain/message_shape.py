@@ -1,0 +1,82 @@
+"""The 2.0 message and file shapes (``contextio-2.0-more.md`` §5.1), from the index's rows.
+
+Both the API's answers and the webhooks' ``message_data`` are built here, so a message looks
+the same whichever way a client learns of it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+FLAG_NAMES = {
+    "\\Seen": "seen",
+    "\\Answered": "answered",
+    "\\Flagged": "flagged",
+    "\\Deleted": "deleted",
+    "\\Draft": "draft",
+}
+
+
+def _person_info(addresses: dict[str, Any]) -> dict[str, dict[str, str]]:
+    people: dict[str, dict[str, str]] = {}
+    for field in ("from", "to", "cc", "bcc", "reply_to"):
+        entries = addresses.get(field) or []
+        for entry in [entries] if isinstance(entries, dict) else entries:
+            if entry.get("email"):
+                people.setdefault(entry["email"], {"name": entry.get("name", "")})
+    return people
+
+
+def file_shape(
+    file: dict[str, Any], account_url: str, message: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    source = message or file
+    return {
+        "file_id": file["id"],
+        "file_name": file["file_name"],
+        "size": file["size"],
+        "type": file["type"],
+        "subject": source["subject"],
+        "date": source["date"],
+        "date_indexed": source["date_indexed"],
+        "addresses": source["addresses"],
+        "person_info": _person_info(source["addresses"]),
+        "body_section": file["body_section"],
+        "is_embedded": bool(file["is_embedded"]),
+        "content_disposition": file["content_disposition"],
+        "content_id": file["content_id"],
+        "supports_preview": False,
+        "message_id": file["message_id"],
+        "email_message_id": source["email_message_id"],
+        "resource_url": f"{account_url}/files/{file['id']}",
+    }
+
+
+def message_shape(message: dict[str, Any], account_url: str, include_flags: bool = False) -> dict[str, Any]:
+    locations = message["locations"]
+    shape = {
+        "message_id": message["id"],
+        "email_message_id": message["email_message_id"],
+        "gmail_message_id": message["gmail_message_id"],
+        "gmail_thread_id": message["gmail_thread_id"],
+        "subject": message["subject"],
+        "date": message["date"],
+        "date_received": message["date_received"],
+        "date_indexed": message["date_indexed"],
+        "addresses": message["addresses"],
+        "person_info": _person_info(message["addresses"]),
+        "folders": list(dict.fromkeys(location["folder"] for location in locations)),
+        "sources": [
+            {"label": label, "resource_url": f"{account_url}/sources/{label}"}
+            for label in dict.fromkeys(location["label"] for location in locations)
+        ],
+        "files": [file_shape(file, account_url, message) for file in message["files"]],
+        "in_reply_to": message["in_reply_to"],
+        "references": (message["references"] or "").split(),
+        "resource_url": f"{account_url}/messages/{message['id']}",
+    }
+    if include_flags:
+        present = {flag for location in locations for flag in json.loads(location["flags"])}
+        shape["flags"] = {name: flag in present for flag, name in FLAG_NAMES.items()}
+    return shape
