@@ -180,10 +180,17 @@ class Receiver:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}/connect/callbacks/sync"
         self.status_url = f"http://127.0.0.1:{port}/connect/callbacks/status"
+        self.webhook_url = f"http://127.0.0.1:{port}/connect/callbacks/webhook"
+        self.failure_url = f"http://127.0.0.1:{port}/failures"  # a plain endpoint: bodies kept
+        self.failures: list[dict[str, Any]] = []
         self.server = ServerThread(self._wsgi, port).start()
 
     def _wsgi(self, environ, start_response):
         self.requests += 1
+        if environ["PATH_INFO"] == "/failures":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            self.failures.append(json.loads(environ["wsgi.input"].read(length)))
+            return Response("{}", status=200)(environ, start_response)
         if self.refusals_left > 0:
             self.refusals_left -= 1
             return Response(json.dumps({"busy": True}), status=503)(environ, start_response)
@@ -196,6 +203,13 @@ class Receiver:
     def statuses(self) -> list[dict[str, Any]]:
         with self.app.app_context():
             return list(storage.received_statuses_list(storage.get_db()))
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        with self.app.app_context():
+            return [
+                {**row, "message_data": json.loads(row["message_data"])}
+                for row in storage.received_webhooks_list(storage.get_db())
+            ]
 
     def stop(self) -> None:
         self.server.stop()
