@@ -150,6 +150,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CONNECT_BROKER_URL", _broker_url),
     # Seconds without a heartbeat after which a worker counts as dead and its jobs move on.
     Setting("CONNECT_WORKER_DEAD_AFTER", _positive_int, 60),
+    # Sources one worker holds an IMAP IDLE session on, for new mail within seconds (0: none).
+    Setting("CONNECT_IDLE_PER_WORKER", _non_negative_int, 1000),
 )
 
 

@@ -22,6 +22,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
 
 from tests.servers import free_port
 from tests.tls import TestCertificates
@@ -65,7 +66,14 @@ service anvil {{
 }}
 service imap-login {{
   chroot =
+  # One login process proxies many TLS sessions (a worker holds IDLE on hundreds of sources).
+  service_count = 0
+  client_limit = 4000
 }}
+service imap {{
+  process_limit = 4000
+}}
+default_client_limit = 8000
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/users/%u
@@ -142,6 +150,7 @@ class Dovecot:
     imaps_port: int
     users: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
+    introspection_url: str = ""
 
     @property
     def nobody(self) -> pwd.struct_passwd:
@@ -187,6 +196,7 @@ class Dovecot:
                 client.logout()
 
     def start(self, introspection_url: str) -> None:
+        self.introspection_url = introspection_url
         (self.root / "run").mkdir(parents=True, exist_ok=True)
         (self.root / "state").mkdir(parents=True, exist_ok=True)
         (self.root / "oauth2.conf.ext").write_text(OAUTH2.format(introspection_url=introspection_url))
@@ -216,6 +226,27 @@ class Dovecot:
                 return
             time.sleep(0.05)
         raise TimeoutError(f"dovecot did not listen within 20 s\n{self._log()}")
+
+    def change_password(self, user: str, password: str) -> None:
+        """As the user does at their provider: the old password stops working at once."""
+        self.users[user] = password
+        (self.root / "users" / user).unlink()
+        self._write_passwd()
+        deadline = time.monotonic() + 10  # Dovecot re-reads a passwd-file at most once a second
+        while True:
+            try:
+                with self.imap(user):
+                    return
+            except LoginError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def restart(self) -> None:
+        """Stop and start again on the same ports, as an upgrade or a crash and restart does:
+        every session is cut."""
+        self.stop()
+        self.start(self.introspection_url)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

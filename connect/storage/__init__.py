@@ -69,6 +69,7 @@ from .helper import (
     save_helper_account,
     synced_labels,
 )
+from .idle import hold_idle_sources, idle_holder_counts, release_idle_sources
 from .index import (
     delete_folder,
     folder_uids,

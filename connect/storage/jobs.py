@@ -20,6 +20,7 @@ from .schema import (
     accounts,
     callback_events,
     folders,
+    idle_holders,
     message_locations,
     oauth_providers,
     sources,
@@ -188,7 +189,10 @@ def heartbeat(database: Database, worker: str, now: int) -> None:
 
 
 def forget_worker(database: Database, worker: str) -> None:
-    database.write(delete(workers).where(workers.c.name == worker))
+    """A worker stopped: its heartbeat goes, and the IDLE sessions it held are free at once."""
+    with database.transaction() as connection:
+        connection.execute(delete(idle_holders).where(idle_holders.c.owner == worker))
+        connection.execute(delete(workers).where(workers.c.name == worker))
 
 
 def forget_dead_workers(database: Database, before: int) -> None:

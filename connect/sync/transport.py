@@ -71,6 +71,29 @@ class DeadlineReader:
     def close(self) -> None:
         self.buffer.clear()
 
+    def take_available(self) -> list[bytes] | None:
+        """Without waiting: the complete lines the server has sent so far (a partial one
+        stays buffered); None once it closed the connection."""
+        self.sock.setblocking(False)
+        closed = False
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    closed = True
+                    break
+                self.buffer += chunk
+                if len(self.buffer) > self.limits.max_answer:
+                    raise ServerMisbehaved("the server's pushed responses are larger than any should be")
+        except (BlockingIOError, ssl.SSLWantReadError):
+            pass
+        lines = []
+        while (end := self.buffer.find(b"\n")) >= 0:
+            lines.append(self._take(end + 1))
+        if closed and not lines:
+            return None
+        return lines
+
     def _take(self, count: int) -> bytes:
         chunk = bytes(self.buffer[:count])
         del self.buffer[:count]
@@ -168,6 +191,25 @@ class BoundedIMAPClient(IMAPClient):
         if self._imap._reader is not None:
             self._imap._reader.limits = self._imap.limits
             self._imap._reader.deadline = min(self._imap._reader.deadline, time.monotonic() + seconds)
+
+    def idle(self) -> None:
+        """Enter IDLE (RFC 2177); the server's pushed responses are then read with
+        ``pushed()`` whenever ``fileno()`` is readable, without a thread waiting on it."""
+        self._imap._reader.begin_command()
+        super().idle()
+
+    def idle_done(self):
+        """Leave IDLE: the command's deadline counts from now, not from when IDLE began."""
+        self._imap._reader.begin_command()
+        return super().idle_done()
+
+    def pushed(self) -> list[bytes] | None:
+        """The untagged responses received while idling (``* 3 EXISTS``…); None when the
+        server closed the connection."""
+        return self._imap._reader.take_available()
+
+    def fileno(self) -> int:
+        return self._imap.sock.fileno()
 
     def abort(self) -> None:
         """Break the connection from another thread: whatever is blocked on it returns now."""

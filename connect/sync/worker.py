@@ -13,6 +13,7 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 from flask import Flask
@@ -23,6 +24,7 @@ from ..callbacks.outbound import InFlight
 from ..storage import Database
 from .engine import SyncEngine, SyncSettings
 from .folders import Interrupted
+from .idle import IdleKeeper
 from .login import Connection
 from .queue import DEAD_AFTER, DatabaseJobQueue, Job, JobQueue
 from .transport import ActiveConnections, Limits
@@ -46,6 +48,7 @@ class Worker:
         limits: Limits | None = None,
         dead_after: int | None = None,
         concurrency: int = 1,
+        idle_capacity: int | None = None,
     ) -> None:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.database: Database = app.extensions[storage.EXTENSION]
@@ -64,15 +67,44 @@ class Worker:
         self.delivery_settings = DeliverySettings(policy=connection.policy)
         self.tokens = app.extensions["connect.tokens"]  # shared: access tokens are cached per process
         self.stopping = threading.Event()
+        # Set when there may be work: a push queued a sync, a sync queued callbacks.
+        self.syncs_due = threading.Event()
+        self.callbacks_due = threading.Event()
         self.connections = ActiveConnections()
         self.in_flight = InFlight()
+        self.dispatch: Callable[[int], None] | None = None  # a broker's: hand a job to the queue
+        capacity = app.config.get("CONNECT_IDLE_PER_WORKER", 1000) if idle_capacity is None else idle_capacity
+        self.idle = (
+            IdleKeeper(
+                self.database,
+                self.vault,
+                self.tokens,
+                connection,
+                owner=self.name,
+                gmail_host=self.sync_settings.gmail_host,
+                push=self.push,
+                capacity=capacity,
+                dead_after=self.dead_after,
+            )
+            if capacity
+            else None
+        )
 
     def stop(self) -> None:
         """Stop within seconds, whatever a server is doing: the current IMAP command and every
         callback attempt in flight are broken off; the job goes back to the queue."""
         self.stopping.set()
+        self.syncs_due.set()
+        self.callbacks_due.set()
         self.connections.abort_all()
         self.in_flight.abort_all()
+
+    def push(self, source_id: int, folder: str) -> None:
+        """A folder of the source changed (IDLE said so): sync it now."""
+        job_id = storage.queue_push(self.database, source_id, folder, int(time.time()))
+        if self.dispatch is not None and job_id is not None:
+            self.dispatch(job_id)
+        self.syncs_due.set()
 
     def run_pending(self, now: int | None = None) -> dict[str, int]:
         """One pass in this thread: queue due syncs, run every due job, deliver due callbacks."""
@@ -86,12 +118,14 @@ class Worker:
 
     def run(self) -> None:
         """Until stopped: syncs in one thread, callbacks in a few others (a slow receiver holds
-        up only its own client's callbacks), a heartbeat in one more."""
+        up only its own client's callbacks), a heartbeat in one more, and IDLE in one."""
         logger.info("worker %s started", self.name)
         self._beat()  # before any claim: a lease of a worker with no heartbeat counts as dead
         threads = (
             [
-                threading.Thread(target=self._loop, args=(self._sync_pass,), name=f"connect-sync-{n}")
+                threading.Thread(
+                    target=self._loop, args=(self._sync_pass, self.syncs_due), name=f"connect-sync-{n}"
+                )
                 for n in range(self.concurrency)
             ]
             + [
@@ -99,10 +133,13 @@ class Worker:
             ]
             + [
                 threading.Thread(
-                    target=self._loop, args=(self._delivery_pass,), name=f"connect-callbacks-{n}"
+                    target=self._loop,
+                    args=(self._delivery_pass, self.callbacks_due),
+                    name=f"connect-callbacks-{n}",
                 )
                 for n in range(DELIVERY_THREADS)
             ]
+            + self._idle_threads()
         )
         for thread in threads:
             thread.start()
@@ -111,11 +148,20 @@ class Worker:
         logger.info("worker %s stopped", self.name)
 
     def start_heartbeat(self) -> threading.Thread:
-        """Beat in the background (a queue's worker process runs the jobs in its own threads)."""
+        """Beat (and hold IDLE sessions) in the background: a queue's worker process runs the
+        jobs in its own threads."""
         self._beat()
         thread = threading.Thread(target=self._heartbeat_loop, name="connect-heartbeat", daemon=True)
         thread.start()
+        for idle in self._idle_threads():
+            idle.daemon = True
+            idle.start()
         return thread
+
+    def _idle_threads(self) -> list[threading.Thread]:
+        if self.idle is None:
+            return []
+        return [threading.Thread(target=self.idle.run, args=(self.stopping,), name="connect-idle")]
 
     def run_job(self, job_id: int) -> str:
         """Run job ``job_id`` if it can be claimed now (a queue delivered it); what happened."""
@@ -135,15 +181,16 @@ class Worker:
     def _sender(self) -> CallbackSender:
         return CallbackSender(self.database, self.vault, self.delivery_settings, self.in_flight)
 
-    def _loop(self, one_pass) -> None:
+    def _loop(self, one_pass: Callable[[], bool], due: threading.Event) -> None:
         while not self.stopping.is_set():
+            due.clear()  # before the pass: what is set during it is looked at by the next one
             try:
                 busy = one_pass()
             except Exception:
                 logger.exception("worker pass failed; trying again shortly")
                 busy = False
             if not busy:
-                self.stopping.wait(self.poll_seconds)
+                due.wait(self.poll_seconds)
 
     def _heartbeat_loop(self) -> None:
         while not self.stopping.wait(HEARTBEAT_SECONDS):
@@ -173,6 +220,7 @@ class Worker:
             if job is None:
                 break
             self._run_job(queue, engine, job)
+            self.callbacks_due.set()  # the sync may have queued callbacks: send them now
             ran += 1
         return ran
 
