@@ -66,9 +66,9 @@ service anvil {{
 }}
 service imap-login {{
   chroot =
-  # One login process proxies many TLS sessions (a worker holds IDLE on hundreds of sources).
-  service_count = 0
-  client_limit = 4000
+  # A login process per TLS session, and enough of them for a worker holding IDLE on
+  # hundreds of sources.
+  process_limit = 4000
 }}
 service imap {{
   process_limit = 4000

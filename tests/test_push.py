@@ -90,6 +90,7 @@ def test_an_appended_message_reaches_the_webhook_without_waiting_for_the_period(
     assert world.query("SELECT count(*) AS n FROM idle_holders") == [{"n": 0}]  # let go on stop
 
 
+@pytest.mark.parametrize("database_setting", ["sqlite"], indirect=True)
 def test_a_changed_password_is_one_status_callback_and_the_source_is_let_go(
     world, dovecot, mailbox_user, receiver
 ):

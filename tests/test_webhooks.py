@@ -84,6 +84,7 @@ def test_a_webhook_is_created_read_paused_and_deleted(world, synced, receiver):
     assert world.api(path) == []
 
 
+@pytest.mark.parametrize("database_setting", ["sqlite"], indirect=True)  # the SQL is the main test's
 @pytest.mark.parametrize(
     ("path", "parameters", "complaint"),
     [
@@ -110,6 +111,7 @@ def test_a_webhook_that_cannot_work_is_refused_with_the_reason(
     assert world.query("SELECT count(*) AS n FROM webhooks") == [{"n": 0}]
 
 
+@pytest.mark.parametrize("database_setting", ["sqlite"], indirect=True)  # the SQL is the main test's
 def test_another_clients_or_a_missing_webhook_is_not_found(world, synced):
     account_id, _ = synced
     assert world.get(f"accounts/{account_id}/webhooks/0123456789abcdef01234567").status_code == 404
@@ -150,6 +152,7 @@ def test_a_new_message_fires_the_webhook_once_with_the_message_in_the_2_0_shape(
     ]
 
 
+@pytest.mark.parametrize("database_setting", ["sqlite"], indirect=True)  # the SQL is the main test's
 def test_an_app_level_webhook_hears_every_account_even_one_made_after_it(
     world, dovecot, mailbox_user, receiver
 ):
@@ -179,6 +182,7 @@ def test_a_message_in_several_folders_and_sources_fires_once(world, dovecot, mai
     assert subjects(receiver) == ["Filed twice"]
 
 
+@pytest.mark.parametrize("database_setting", ["sqlite"], indirect=True)  # the SQL is the main test's
 def test_drafts_fire_only_for_webhooks_that_want_them(world, dovecot, synced, receiver):
     account_id, user = synced
     path = f"accounts/{account_id}/webhooks"
@@ -205,6 +209,7 @@ def test_all_changes_tell_a_flag_set_from_another_session(world, dovecot, synced
     assert changed["message_data"]["flags"]["flagged"] is True
 
 
+@pytest.mark.parametrize("database_setting", ["sqlite"], indirect=True)  # the SQL is the main test's
 def test_a_paused_webhook_drops_what_happens_meanwhile_and_resumes(world, dovecot, synced, receiver):
     account_id, user = synced
     path = f"accounts/{account_id}/webhooks"
@@ -219,6 +224,7 @@ def test_a_paused_webhook_drops_what_happens_meanwhile_and_resumes(world, doveco
     assert subjects(receiver) == ["After resuming"]
 
 
+@pytest.mark.parametrize("database_setting", ["sqlite"], indirect=True)  # the SQL is the main test's
 def test_a_receiver_answering_500_then_200_gets_one_delivery_with_the_same_token(
     tmp_path, world, dovecot, synced
 ):
@@ -257,3 +263,27 @@ def test_a_delivery_that_fails_for_good_fails_the_webhook_and_tells_its_failure_
 
     world.signed("POST", f"/2.0/{path}/{webhook_id}", active=1)
     assert world.api(f"{path}/{webhook_id}")["failure"] is False
+
+
+@pytest.mark.parametrize("database_setting", ["sqlite"], indirect=True)
+def test_receive_historical_tells_a_new_accounts_past_once(world, dovecot, mailbox_user, receiver):
+    older = mailbox_user()
+    dovecot.deliver(older, message("An older account's mail"))
+    before = world.add_account("before@example.com")
+    world.add_source(before, older)
+    world.sync()
+    create(world, "webhooks", callback_url=receiver.webhook_url, receive_historical=1)
+    assert world.api("webhooks")[0]["receive_historical"] is True
+
+    user = mailbox_user()
+    for subject in ("Old one", "Old two"):
+        dovecot.deliver(user, message(subject))
+    account_id = world.add_account("new@example.com")
+    world.add_source(account_id, user)
+    world.sync()  # the initial sync: the past, once
+    sync_now(world, before)
+    sync_now(world, account_id)
+
+    received = receiver.webhooks()
+    assert sorted(subjects(receiver)) == ["Old one", "Old two"]
+    assert {(row["event"], row["account_id"]) for row in received} == {("historical", account_id)}

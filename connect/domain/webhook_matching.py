@@ -16,6 +16,7 @@ from .. import storage
 from .mail import text_match
 
 NEW = "message_new"
+HISTORICAL = "historical"  # a message from before an account's first sync (app level, on request)
 DRAFTS_FOLDER = "\\Drafts"
 
 
@@ -47,8 +48,8 @@ def _domain_matches(value: str, people: list[dict[str, str]]) -> bool:
 def _text_matches(pattern: str, value: str) -> bool:
     match = text_match(pattern, "filter")
     if match.regex:
-        return storage.compile_regex(match.pattern).search(value) is not None
-    return match.pattern.lower() in value.lower()
+        return storage.compile_regex(match.value).search(value) is not None
+    return match.value.lower() in value.lower()
 
 
 def _file_name_matches(pattern: str, names: list[str]) -> bool:
@@ -121,8 +122,9 @@ def matches(
         wanted = not removed and (folder_is(added, folder, attributes) if added else everything)
     elif kind == "folder_removed":
         wanted = not added and (folder_is(removed, folder, attributes) if removed else everything)
-    elif kind == NEW:  # arriving in a folder is being filed into it
-        wanted = not removed and (not added or any(folder_is(added, n, a) for n, a in _places(message)))
+    elif kind in (NEW, HISTORICAL):  # arriving in a folder is being filed into it
+        filed = not added or any(folder_is(added, n, a) for n, a in _places(message))
+        wanted = not removed and filed and (kind == NEW or bool(webhook["receive_historical"]))
     else:
         wanted = everything and not added and not removed
     if not wanted:

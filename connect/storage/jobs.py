@@ -28,6 +28,7 @@ from .schema import (
     workers,
 )
 from .statuses import change_source
+from .webhooks import record_historical
 
 RUNNABLE = ("OK", "CONNECTION_IMPOSSIBLE", "NO_ACCESS_TO_ALL_MAIL")
 PENDING = ("queued", "running")
@@ -328,6 +329,8 @@ def record_sync_success(
             "initial_import_finished": 1,
         } | ({"last_sync_stop": now} if full else {})
         change_source(connection, source_id, values, now, old=row.status)
+        if first:
+            record_historical(connection, source_id, now)
         if first and row.callback_url and callback is not None:
             connection.execute(
                 callback_events.insert(), {**callback, "source_id": source_id, "url": row.callback_url}

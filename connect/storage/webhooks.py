@@ -13,11 +13,20 @@ import json
 import secrets
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, exists, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, exists, func, literal, or_, select, update
 
 from .database import Database
 from .mail import LOCATIONS
-from .schema import accounts, callback_events, files, message_events, message_locations, messages
+from .schema import (
+    accounts,
+    callback_events,
+    files,
+    folders,
+    message_events,
+    message_locations,
+    messages,
+    sources,
+)
 from .schema import webhooks as webhooks_table
 
 WEBHOOK_KIND = "webhook"
@@ -93,6 +102,51 @@ def record_message_events(connection: Connection, account_id: str, events: list[
     """Inside the index's transaction: what just happened to the account's messages."""
     if events:
         connection.execute(message_events.insert(), [{**event, "account_id": account_id} for event in events])
+
+
+def record_historical(connection: Connection, source_id: int, now: int) -> None:
+    """A source's first sync is done: if an app-level webhook asked for the past
+    (``receive_historical``), one event per message it brought to the account (a message
+    another source of the account brought before is not the past of this one)."""
+    source = connection.execute(
+        select(sources.c.account_id, accounts.c.consumer_key)
+        .select_from(sources.join(accounts, accounts.c.id == sources.c.account_id))
+        .where(sources.c.id == source_id)
+    ).first()
+    wanted = select(webhooks_table.c.id).where(
+        webhooks_table.c.consumer_key == source.consumer_key,
+        webhooks_table.c.account_id.is_(None),
+        webhooks_table.c.active == 1,
+        webhooks_table.c.receive_historical == 1,
+    )
+    if not connection.execute(select(exists(wanted))).scalar():
+        return
+    here = select(folders.c.id).where(folders.c.source_id == source_id)
+    earlier = (
+        select(message_locations.c.message_id)
+        .join(folders, folders.c.id == message_locations.c.folder_id)
+        .join(sources, sources.c.id == folders.c.source_id)
+        .where(
+            sources.c.account_id == source.account_id,
+            sources.c.id != source_id,
+            sources.c.initial_import_finished == 1,
+        )
+    )
+    past = (
+        select(
+            literal(source.account_id),
+            message_locations.c.message_id,
+            literal("historical"),
+            func.min(folders.c.name),
+            literal(now),
+        )
+        .join(folders, folders.c.id == message_locations.c.folder_id)
+        .where(message_locations.c.folder_id.in_(here), message_locations.c.message_id.not_in(earlier))
+        .group_by(message_locations.c.message_id)
+    )
+    connection.execute(
+        message_events.insert().from_select(["account_id", "message_id", "event", "folder", "created"], past)
+    )
 
 
 def snapshot(connection: Connection, message_ids: list[str]) -> dict[str, str]:

@@ -69,7 +69,13 @@ class SyncEngine:
         self, source_id: int, keep_going: Callable[[], bool] = lambda: True, folder: str | None = None
     ) -> str:
         """Run one sync of the source — of one ``folder`` only, when a push named it — and
-        record what it found for webhooks; the outcome in a word (for logs and tests)."""
+        queue the webhook callbacks of what it found; the outcome in a word (for logs)."""
+        try:
+            return self._sync(source_id, keep_going, folder)
+        finally:
+            self.announce()
+
+    def _sync(self, source_id: int, keep_going: Callable[[], bool], folder: str | None) -> str:
         source = storage.sync_context(self.database, source_id)
         if source is None:
             return "gone"
@@ -92,8 +98,6 @@ class SyncEngine:
                 raise Interrupted() from None
             self._record_failure(source, _failure_from(error, source))
             return "failed"
-        finally:
-            self.announce()
         now = int(time.time())
         first = storage.record_sync_success(
             self.database, source_id, now, f"Synced at {_iso(now)}", _callback(source, now), only is None

@@ -208,7 +208,11 @@ class Worker:
     def _sync_pass(self) -> bool:
         queue = DatabaseJobQueue(self.database, self.dead_after)
         queue.schedule_due(int(time.time()))
-        return self._run_jobs(queue, self._engine(), None) > 0
+        engine = self._engine()
+        ran = self._run_jobs(queue, engine, None)
+        if not ran and engine.announce():  # what a stopped worker recorded and did not send
+            self.callbacks_due.set()
+        return ran > 0
 
     def _delivery_pass(self) -> bool:
         return self._sender().deliver_due() > 0
