@@ -135,3 +135,33 @@ def test_the_app_level_status_callback_url_through_the_official_client(api_serve
     assert app.post_status_callback_url(status_callback_url=url) == {"success": True}
     assert sorted(app.get_status_callback_url()) == ["resource_url", "status_callback_url"]
     assert app.delete_status_callback_url() == {"success": True}
+
+
+def test_webhooks_through_the_official_client(contextio):
+    account = contextio.post_account(email="hooks@example.com")
+    url = "http://127.0.0.1:9/hook"  # private addresses are allowed on the test server
+    hook = account.post_webhook(callback_url=url, failure_notif_url=url + "/failed", filter_subject="invoice")
+    assert hook.webhook_id
+
+    [listed] = account.get_webhooks()
+    assert listed.webhook_id == hook.webhook_id
+    assert hook.get() is True
+    assert (hook.callback_url, hook.filter_subject, hook.active, hook.failure) == (
+        url,
+        "invoice",
+        True,
+        False,
+    )
+    assert hook.post(active=0, receive_all_changes=1) is True
+    assert hook.get() and hook.active is False and hook.receive_all_changes is True
+    assert hook.delete() is True
+    assert account.get_webhooks() == []
+
+    created = contextio.post_webhook(callback_url=url, failure_notif_url=url, receive_historical=1)
+    assert created["success"] is True and created["webhook_id"]
+    [app_level] = contextio.get_webhooks()
+    assert app_level.get() is True
+    assert (app_level.webhook_id, app_level.receive_historical, app_level.version) == (
+        created["webhook_id"], True, "2.0",
+    )  # fmt: skip
+    assert app_level.delete() is True

@@ -50,7 +50,7 @@ class WebhookSettings:
 
 def _checked(tenant: Tenant, settings: WebhookSettings, app_level: bool) -> dict[str, Any]:
     """The columns the settings set, each checked."""
-    if settings.receive_historical is not None and not app_level:
+    if settings.receive_historical and not app_level:
         raise InvalidParameter("receive_historical is for app-level webhooks (/2.0/webhooks) only")
     if settings.body_type is not None and settings.body_type not in BODY_TYPES:
         raise InvalidParameter(f"body_type must be one of {', '.join(BODY_TYPES)}")
@@ -68,6 +68,8 @@ def _checked(tenant: Tenant, settings: WebhookSettings, app_level: bool) -> dict
         )
     for name in ("include_body", "receive_drafts", "receive_all_changes", "receive_historical"):
         value = getattr(settings, name)
+        if name == "receive_historical" and not app_level:
+            continue
         if value is not None:
             columns[name] = int(value)
     for name in ("body_type", "include_header", "sync_period"):

@@ -65,6 +65,8 @@ def run_worker(app: Flask, worker: Worker, concurrency: int) -> None:
     threads (IMAP waits on the network, not the CPU)."""
     celery: Celery = app.extensions[EXTENSION]
     _current["worker"] = worker
+    # A push (IDLE) goes on the queue at once rather than at the scheduler's next tick.
+    worker.dispatch = lambda job_id: celery.send_task(SYNC_TASK, args=[job_id], queue=QUEUE)
     worker.start_heartbeat()
 
     @worker_shutting_down.connect(weak=False)
