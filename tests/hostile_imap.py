@@ -12,6 +12,9 @@ EXAMINE, UID SEARCH, UID FETCH, LOGOUT) and misbehaves in one ``mode``:
 - ``stall_once``: the first FETCH never answered, later ones answered well;
 - ``many_folders``: LIST names ``folders`` folders;
 - ``no_plain``: no AUTH=PLAIN, and LOGIN refused.
+
+It never offers IDLE: a client learns of new mail by NOOP, which answers ``* 2 EXISTS``
+once ``new_mail`` is set.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ class HostileImap:
     logins: list[bytes] = field(default_factory=list)
     stop_event: threading.Event = field(default_factory=threading.Event)
     stalled: bool = False
+    new_mail: threading.Event = field(default_factory=threading.Event)
+    noops: int = 0
 
     def start(self) -> HostileImap:
         hostile = self
@@ -106,6 +111,12 @@ class HostileImap:
             return b"* SEARCH 1\r\n" + ok
         if command == b"UID FETCH":
             return self._fetch(sock, ok)
+        if command == b"NOOP":
+            self.noops += 1
+            if self.new_mail.is_set():
+                self.new_mail.clear()
+                return b"* 2 EXISTS\r\n" + ok
+            return ok
         if command == b"LOGOUT":
             sock.sendall(b"* BYE bye\r\n" + ok)
             return None

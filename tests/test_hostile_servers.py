@@ -149,3 +149,34 @@ def test_a_source_whose_initial_sync_job_ended_without_a_retry_is_queued_again(w
 
     source = world.source(account_id, label)
     assert source["initial_import_finished"] == 1 and source["status"] == "OK"
+
+
+@pytest.mark.parametrize("database_setting", ["sqlite"], indirect=True)
+def test_a_server_without_idle_is_polled_with_noop_and_new_mail_is_synced_at_once(
+    world, hostile, monkeypatch
+):
+    from connect.sync import idle
+    from connect.sync.worker import Worker
+
+    monkeypatch.setattr(idle, "POLL_EVERY", 0.2)
+    server = hostile("fine")
+    source = sync_against(world, server)
+    assert source["status"] == "OK"
+    worker = Worker(world.app, idle_capacity=10)
+    worker._beat()  # the holder of an IDLE session must be a live worker
+    running = threading.Thread(target=worker.idle.run, args=(worker.stopping,))
+    running.start()
+    try:
+        deadline = time.monotonic() + 20
+        while worker.idle.held() != 1 or server.noops == 0:
+            assert time.monotonic() < deadline, "never polled"
+            time.sleep(0.05)
+        server.new_mail.set()
+        while not world.query("SELECT * FROM sync_jobs WHERE reason = 'push'"):
+            assert time.monotonic() < deadline, "the new mail was not pushed"
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+        running.join(timeout=20)
+    [push] = world.query("SELECT folder, state FROM sync_jobs WHERE reason = 'push'")
+    assert push == {"folder": "INBOX", "state": "queued"}
