@@ -152,7 +152,12 @@ def test_healthz_reports_the_workers_heartbeat_and_the_backlog(app, client):
 
     answer = client.get("/healthz")
 
-    assert answer.json == {"status": "ok", "worker": {"last_heartbeat": now - 3}, "queue": {"backlog": 1}}
+    assert answer.json == {
+        "status": "ok",
+        "worker": {"last_heartbeat": now - 3},
+        "queue": {"backlog": 1},
+        "push": {"idle_sources": 0},
+    }
 
 
 def test_healthz_answers_503_when_the_database_is_gone(tmp_path):

@@ -122,3 +122,31 @@ def test_after_dovecot_restarts_idle_comes_back_and_the_next_message_is_pushed(
         append(dovecot, user, "Pushed after the restart")
         eventually(lambda: len(receiver.webhooks()) == 2)
     assert subjects(receiver) == ["While reconnecting", "Pushed after the restart"]
+
+
+def test_each_source_is_held_by_one_worker_up_to_its_capacity_and_taken_over_when_it_dies(
+    world, mailbox_user
+):
+    from connect import storage
+
+    account_id = world.add_account()
+    for _ in range(3):
+        world.add_source(account_id, mailbox_user())
+    world.sync()
+    now = int(time.time())
+
+    def hold(owner: str, at: int, capacity: int = 10) -> list[int]:
+        storage.heartbeat(world.database, owner, at)
+        rows = storage.hold_idle_sources(world.database, owner, at, at - 60, capacity)
+        return [row["source_id"] for row in rows]
+
+    first = hold("worker-a", now, capacity=2)
+    second = hold("worker-b", now)
+    assert len(first) == 2 and len(second) == 1 and not set(first) & set(second)
+    assert hold("worker-a", now + 30, capacity=2) == first  # a live holder keeps what it holds
+
+    later = now + 120  # worker-a went silent (killed): worker-b takes everything over
+    assert sorted(hold("worker-b", later)) == sorted(first + second)
+    assert all(
+        row["folders"] for row in storage.hold_idle_sources(world.database, "worker-b", later, later - 60, 10)
+    )

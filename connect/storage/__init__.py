@@ -69,7 +69,7 @@ from .helper import (
     save_helper_account,
     synced_labels,
 )
-from .idle import hold_idle_sources, idle_holder_counts, release_idle_sources
+from .idle import hold_idle_sources, idle_sources_held
 from .index import (
     delete_folder,
     folder_uids,
@@ -134,7 +134,6 @@ from .tokens import (
 )
 from .versions import UPGRADE_COMMAND, check_current, current, head, upgrade
 from .webhooks import (
-    FAILURE_KIND,
     WEBHOOK_KIND,
     delete_webhook,
     insert_webhook,

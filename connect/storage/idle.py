@@ -62,11 +62,6 @@ def hold_idle_sources(
     return [{"source_id": row.id, "server": row.server, "folders": attributes[row.id]} for row in rows]
 
 
-def release_idle_sources(database: Database, owner: str) -> None:
-    database.write(delete(idle_holders).where(idle_holders.c.owner == owner))
-
-
-def idle_holder_counts(database: Database) -> dict[str, int]:
-    counted = select(idle_holders.c.owner, func.count().label("held")).group_by(idle_holders.c.owner)
-    rows = database.rows(counted)
-    return {row["owner"]: row["held"] for row in rows}
+def idle_sources_held(database: Database) -> int:
+    """Sources some worker holds an IDLE session on (for the health check)."""
+    return database.scalar(select(func.count()).select_from(idle_holders))
