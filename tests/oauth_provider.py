@@ -223,7 +223,8 @@ class ServerThread:
 
     def __init__(self, app, port: int) -> None:
         self.server = make_server("127.0.0.1", port, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll: stopping the server (each test's receiver) then takes milliseconds.
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
 
     def start(self) -> ServerThread:
         self.thread.start()

@@ -122,7 +122,12 @@ def test_a_token_is_recorded_once(tmp_path):
 def test_healthz_answers_ok_while_the_database_is_readable(client):
     answer = client.get("/healthz")
     assert answer.status_code == 200
-    assert answer.json == {"status": "ok", "worker": {"last_heartbeat": None}, "queue": {"backlog": 0}}
+    assert answer.json == {
+        "status": "ok",
+        "worker": {"last_heartbeat": None},
+        "queue": {"backlog": 0},
+        "push": {"idle_sources": 0},
+    }
 
 
 def test_healthz_reports_the_workers_heartbeat_and_the_backlog(app, client):

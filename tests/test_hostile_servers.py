@@ -20,8 +20,9 @@ from tests.mail_world import MailWorld
 
 
 @pytest.fixture
-def world(tmp_path, dovecot, oauth_provider, database_setting):
-    return MailWorld.create(tmp_path, dovecot, oauth_provider, database_setting)
+def world(tmp_path, dovecot, oauth_provider):
+    """On SQLite only: what these tests probe is the IMAP connection, not the store."""
+    return MailWorld.create(tmp_path, dovecot, oauth_provider)
 
 
 @pytest.fixture
@@ -151,7 +152,6 @@ def test_a_source_whose_initial_sync_job_ended_without_a_retry_is_queued_again(w
     assert source["initial_import_finished"] == 1 and source["status"] == "OK"
 
 
-@pytest.mark.parametrize("database_setting", ["sqlite"], indirect=True)
 def test_a_server_without_idle_is_polled_with_noop_and_new_mail_is_synced_at_once(
     world, hostile, monkeypatch
 ):
