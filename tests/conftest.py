@@ -27,6 +27,7 @@ from connect.domain.clients import ApiClient
 from connect.domain.crypto import Vault
 from connect.helper.client import SourcesClient
 from tests.dovecot import Dovecot, start_dovecot
+from tests.mail_world import MailWorld, Receiver
 from tests.oauth_provider import OAuthProvider, start_provider
 from tests.postgres import Postgres, start_postgres
 from tests.redis_server import RedisServer, start_redis
@@ -257,6 +258,20 @@ def dovecot(test_ca, oauth_provider) -> Iterator[Dovecot]:
     server.stop()
     if not os.environ.get("CONNECT_KEEP_TEST_FILES"):
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def world(tmp_path, dovecot, oauth_provider, database_setting) -> MailWorld:
+    """An app wired to the test Dovecot, on each engine, with an API client of its own."""
+    return MailWorld.create(tmp_path, dovecot, oauth_provider, database_setting)
+
+
+@pytest.fixture
+def receiver(tmp_path, world) -> Iterator[Receiver]:
+    """The project's own callback receiver on loopback, keyed with the world's client secret."""
+    started = Receiver(tmp_path / "receiver", world.consumer_secret)
+    yield started
+    started.stop()
 
 
 @pytest.fixture

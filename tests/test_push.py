@@ -16,18 +16,6 @@ from tests.dovecot import message
 from tests.mail_world import MailWorld, Receiver
 
 
-@pytest.fixture
-def world(tmp_path, dovecot, oauth_provider, database_setting):
-    return MailWorld.create(tmp_path, dovecot, oauth_provider, database_setting)
-
-
-@pytest.fixture
-def receiver(tmp_path, world):
-    started = Receiver(tmp_path / "receiver", world.consumer_secret)
-    yield started
-    started.stop()
-
-
 @contextlib.contextmanager
 def running(world: MailWorld) -> Iterator[Worker]:
     worker = Worker(world.app, concurrency=2, poll_seconds=0.5)

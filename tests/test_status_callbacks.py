@@ -4,22 +4,8 @@ own receiver records each once and tells the host app."""
 
 from __future__ import annotations
 
-import pytest
-
 from connect import source_status_changed, storage
-from tests.mail_world import MailWorld, Receiver
-
-
-@pytest.fixture
-def world(tmp_path, dovecot, oauth_provider, database_setting):
-    return MailWorld.create(tmp_path, dovecot, oauth_provider, database_setting)
-
-
-@pytest.fixture
-def receiver(tmp_path, world):
-    started = Receiver(tmp_path / "receiver", world.consumer_secret)
-    yield started
-    started.stop()
+from tests.mail_world import Receiver
 
 
 def changes(receiver: Receiver) -> list[tuple[str, str]]:

@@ -19,11 +19,6 @@ from tests.servers import free_port
 
 
 @pytest.fixture
-def world(tmp_path, dovecot, oauth_provider, database_setting):
-    return MailWorld.create(tmp_path, dovecot, oauth_provider, database_setting)
-
-
-@pytest.fixture
 def receiver_factory(tmp_path, world):
     started = []
 

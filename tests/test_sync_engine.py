@@ -7,18 +7,10 @@ import socket
 import threading
 import time
 
-import pytest
-
 from connect import storage
 from connect.sync.transport import Limits
 from tests.dovecot import GMAIL_ALL_MAIL, message
-from tests.mail_world import MailWorld
 from tests.servers import free_port
-
-
-@pytest.fixture
-def world(tmp_path, dovecot, oauth_provider, database_setting):
-    return MailWorld.create(tmp_path, dovecot, oauth_provider, database_setting)
 
 
 def subjects(world, account_id):

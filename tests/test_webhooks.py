@@ -10,19 +10,7 @@ import pytest
 
 from connect import message_received
 from tests.dovecot import message
-from tests.mail_world import MailWorld, Receiver
-
-
-@pytest.fixture
-def world(tmp_path, dovecot, oauth_provider, database_setting):
-    return MailWorld.create(tmp_path, dovecot, oauth_provider, database_setting)
-
-
-@pytest.fixture
-def receiver(tmp_path, world):
-    started = Receiver(tmp_path / "receiver", world.consumer_secret)
-    yield started
-    started.stop()
+from tests.mail_world import Receiver
 
 
 @pytest.fixture
