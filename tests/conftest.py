@@ -163,6 +163,20 @@ class ApiServer:
     def api_url(self) -> str:
         return f"{self.base_url}/2.0"
 
+    def sync(self) -> None:
+        """Run every due sync of the server's database, as its worker would."""
+        from connect.sync.worker import Worker
+
+        app = create_app(
+            {
+                "CONNECT_ENV": "production",
+                "SECRET_KEY": API_SECRET_KEY,
+                "CONNECT_DATABASE": self.database,
+                "CONNECT_ALLOW_PRIVATE_CALLBACKS": True,
+            }
+        )
+        Worker(app).run_pending()
+
     def new_client(self, name: str = "test client") -> ApiClient:
         """A fresh API client: each test works in a tenant of its own."""
         database = storage.open_database(self.database)

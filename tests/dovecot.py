@@ -120,10 +120,14 @@ def message(
     date: float | None = None,
     attachments: list[tuple[str, str, bytes]] = (),
     inline_images: list[tuple[str, bytes]] = (),
+    headers: dict[str, str] | None = None,
 ) -> bytes:
-    """An RFC 822 message; attachments are (file name, MIME type, content)."""
+    """An RFC 822 message; attachments are (file name, MIME type, content); ``headers`` adds
+    others (``In-Reply-To``, ``References``…)."""
     mail = EmailMessage()
     mail["Subject"] = subject
+    for name, value in (headers or {}).items():
+        mail[name] = value
     mail["From"] = sender
     mail["To"] = to
     mail["Message-ID"] = message_id or make_msgid(domain="example.com")

@@ -244,3 +244,44 @@ def test_processes_starting_together_bind_the_key_and_make_the_helper_client_onc
     assert len(outcomes) == 8 and all(isinstance(outcome, tuple) for outcome in outcomes), outcomes
     assert {mismatch for mismatch, _ in outcomes} == {None}
     assert len({key for _, key in outcomes}) == 1  # one client, shared by every process
+
+
+def test_the_upgrade_that_adds_threads_threads_the_messages_already_indexed(tmp_path):
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from connect.storage.versions import _config
+
+    path = tmp_path / "connect.sqlite3"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), "0007")
+        run = connection.exec_driver_sql
+        run(
+            "INSERT INTO api_clients (consumer_key, name, consumer_secret, created) "
+            "VALUES ('k', 'n', x'00', 0)"
+        )
+        run("INSERT INTO accounts (id, consumer_key, email, created) VALUES ('a', 'k', 'e', 1)")
+        rows = [  # id, Message-ID, In-Reply-To, References, X-GM-THRID (decimal, as stored before)
+            ("m1", "<one@x>", None, None, None),
+            ("m2", "<two@x>", "<one@x>", "<one@x>", None),
+            ("m3", "<three@x>", None, None, None),
+            ("m4", "<g@x>", None, None, "1700000000000000001"),
+        ]
+        for number, (message_id, header, reply_to, references, thread) in enumerate(rows):
+            run(
+                "INSERT INTO messages (id, account_id, dedupe_key, email_message_id, in_reply_to, "
+                '"references", gmail_thread_id, subject, date, date_indexed, addresses) '
+                "VALUES (?, 'a', ?, ?, ?, ?, ?, '', ?, ?, '{}')",
+                (message_id, message_id, header, reply_to, references, thread, number, number),
+            )
+    engine.dispose()
+
+    database = storage.open_database(str(path))  # upgrades to this release
+    threads = {
+        row["id"]: row for row in run_sql(database, "SELECT id, thread_id, gmail_thread_id FROM messages")
+    }
+    assert threads["m1"]["thread_id"] == threads["m2"]["thread_id"] != threads["m3"]["thread_id"]
+    assert threads["m4"]["gmail_thread_id"] == threads["m4"]["thread_id"] == format(1700000000000000001, "x")
+    assert run_sql(database, "SELECT count(*) AS n FROM thread_keys") == [{"n": 4}]  # one per Message-ID
+    database.close()

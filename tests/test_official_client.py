@@ -165,3 +165,27 @@ def test_webhooks_through_the_official_client(contextio):
         created["webhook_id"], True, "2.0",
     )  # fmt: skip
     assert app_level.delete() is True
+
+
+def test_threads_through_the_official_client(contextio, api_server, dovecot, mailbox_user):
+    from contextio.lib.resources.thread import Thread
+
+    from tests.dovecot import message
+
+    user = mailbox_user()
+    dovecot.deliver(user, message("Plans", message_id="<plans@threads.example>", date=1_700_000_000))
+    reply = {"In-Reply-To": "<plans@threads.example>", "References": "<plans@threads.example>"}
+    dovecot.deliver(user, message("Re: Plans", headers=reply, date=1_700_000_100))
+    account = contextio.post_account(
+        email=user, server="127.0.0.1", username=user, port=dovecot.imaps_port, use_ssl=1, type="IMAP",
+        password=dovecot.users[user],
+    )  # fmt: skip
+    api_server.sync()
+
+    [listed] = account.get_threads()  # Thread.get itself is a client bug (a TypeError): not sent
+    newest = account.get_messages()[0]
+    found = newest.get_thread()
+    assert isinstance(found, Thread) and [m.subject for m in found.messages] == ["Plans", "Re: Plans"]
+    assert found.subject == "Re: Plans"  # the client overwrites it with the asking message's
+    assert found.folders == ["INBOX"] and len(found.email_message_ids) == 2
+    assert found.gmail_thread_id == listed.gmail_thread_id

@@ -12,7 +12,7 @@ from connect.domain.webhook_matching import matches
 MESSAGE = {
     "id": "m1",
     "subject": "Invoice 2026-11 for ACME",
-    "gmail_thread_id": "17a2b3c4d5e6f708",
+    "thread_id": "17a2b3c4d5e6f708",
     "email_message_id": "<reply@example.com>",
     "in_reply_to": "<original@example.com>",
     "references": "<original@example.com>",
@@ -27,7 +27,7 @@ MESSAGE = {
     ],
     "files": [{"id": "f1", "file_name": "Invoice-2026-11.PDF"}],
 }
-THREAD = {"id": "m0", "gmail_thread_id": "17a2b3c4d5e6f708", "email_message_id": "<original@example.com>"}
+THREAD = {"id": "m0", "thread_id": "17a2b3c4d5e6f708", "email_message_id": "<original@example.com>"}
 
 
 def webhook(**settings) -> dict:

@@ -32,6 +32,7 @@ from . import (  # noqa: F401  (their routes register on import)
     hosted,
     messages,
     oauth_providers,
+    threads,
     webhooks,
 )
 from .blueprint import app_bp, bp

@@ -7,6 +7,8 @@ know); what the values must satisfy beyond their shape is the domain's to say.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..domain import mail
 from ..domain.accounts import NewAccount
 from ..domain.connect_tokens import TokenRequest
@@ -201,3 +203,28 @@ def webhook_settings(parameters: Parameters) -> WebhookSettings:
         sync_period=parameters.text("sync_period", max_length=50),
         active=flag("active"),
     )
+
+
+def page(parameters: Parameters, maximum: int) -> tuple[int, int]:
+    """``limit`` (at most ``maximum``, which is also the default) and ``offset``."""
+    limit = parameters.integer("limit", minimum=1, maximum=maximum) or maximum
+    return limit, parameters.integer("offset", minimum=0) or 0
+
+
+def thread_filters(parameters: Parameters, maximum: int) -> tuple[mail.MailFilters, int | None, int | None]:
+    """A thread listing's filters: the messages' own, with ``active_before/after`` (some
+    message dated so; ``activity_*`` as aliases) for their dates; and ``started_before/after``
+    (the thread's first message)."""
+
+    def bound(name: str) -> int | None:
+        alias = name.replace("active_", "activity_")
+        given = parameters.integer(name, minimum=0)
+        return given if given is not None else parameters.integer(alias, minimum=0)
+
+    filters = replace(
+        mail_filters(parameters, maximum),
+        date_before=bound("active_before"),
+        date_after=bound("active_after"),
+    )
+    started_before = parameters.integer("started_before", minimum=0)
+    return filters, started_before, parameters.integer("started_after", minimum=0)

@@ -4,40 +4,49 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from ..domain import accounts, mail, sources
+from ..domain import accounts, mail, sources, threads
 from . import inputs
 from .blueprint import api_root, live_mail, parameters, route, tenant
 from .downloads import attachment_disposition, safe_mime_type
+from .parameters import Parameters
 from .shapes import FLAG_NAMES, file_shape, folder_shape, message_shape
 
 
-def _account_url(account_id: str) -> str:
+def account_url(account_id: str) -> str:
     return f"{api_root()}/accounts/{account_id}"
+
+
+def message_answers(account_id: str, found: list[dict], given: Parameters) -> list[dict]:
+    """Messages as a GET answers them, with what the request's ``include_*`` asked for (a body
+    or headers are read live from the mailbox, one message at a time)."""
+    if given.flag("include_thread_size"):
+        found = threads.with_thread_sizes(tenant(), account_id, found)
+    url = account_url(account_id)
+    shapes = [message_shape(message, url, given.flag("include_flags")) for message in found]
+    body_type = given.choice("body_type", ("text/plain", "text/html"))
+    if given.flag("include_body") or given.flag("include_headers"):
+        for shape in shapes:
+            parsed = mail.read_message(tenant(), live_mail(), account_id, shape["message_id"])
+            if given.flag("include_body"):
+                shape["body"] = mail.body_parts(parsed, body_type)
+            if given.flag("include_headers"):
+                shape["headers"] = mail.header_map(parsed)
+    return shapes
 
 
 @route("/accounts/<account_id>/messages", methods=["GET"])
 def list_messages(account_id: str) -> Response:
     accounts.find_account(tenant(), account_id)
     given = parameters()
-    include_flags = given.flag("include_flags")
-    url = _account_url(account_id)
     found = mail.list_messages(tenant(), account_id, inputs.mail_filters(given, inputs.MAX_MESSAGES))
-    return jsonify([message_shape(m, url, include_flags) for m in found])
+    return jsonify(message_answers(account_id, found, given))
 
 
 @route("/accounts/<account_id>/messages/<message_id>", methods=["GET"])
 def get_message(account_id: str, message_id: str) -> Response:
     accounts.find_account(tenant(), account_id)
-    given = parameters()
     message = mail.find_message(tenant(), account_id, message_id)
-    shape = message_shape(message, _account_url(account_id), given.flag("include_flags"))
-    if given.flag("include_body") or given.flag("include_headers"):
-        parsed = mail.read_message(tenant(), live_mail(), account_id, message_id)
-        if given.flag("include_body"):
-            shape["body"] = mail.body_parts(parsed, given.choice("body_type", ("text/plain", "text/html")))
-        if given.flag("include_headers"):
-            shape["headers"] = mail.header_map(parsed)
-    return jsonify(shape)
+    return jsonify(message_answers(account_id, [message], parameters())[0])
 
 
 @route("/accounts/<account_id>/messages/<message_id>/source", methods=["GET"])
@@ -73,7 +82,7 @@ def message_flags(account_id: str, message_id: str) -> Response:
 @route("/accounts/<account_id>/files", methods=["GET"])
 def list_files(account_id: str) -> Response:
     accounts.find_account(tenant(), account_id)
-    url = _account_url(account_id)
+    url = account_url(account_id)
     found = mail.list_files(tenant(), account_id, inputs.mail_filters(parameters(), inputs.MAX_FILES))
     return jsonify([file_shape(f, url) for f in found])
 
@@ -81,7 +90,7 @@ def list_files(account_id: str) -> Response:
 @route("/accounts/<account_id>/files/<file_id>", methods=["GET"])
 def get_file(account_id: str, file_id: str) -> Response:
     accounts.find_account(tenant(), account_id)
-    return jsonify(file_shape(mail.find_file(tenant(), account_id, file_id), _account_url(account_id)))
+    return jsonify(file_shape(mail.find_file(tenant(), account_id, file_id), account_url(account_id)))
 
 
 @route("/accounts/<account_id>/files/<file_id>/content", methods=["GET"])

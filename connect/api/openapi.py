@@ -50,6 +50,11 @@ PARAMETER_TYPES: dict[str, dict[str, Any]] = {
     "receive_all_changes": _FLAG,
     "receive_historical": _FLAG,
     "include_header": {"type": "string", "enum": ["0", "1", "raw"]},
+    "include_thread_size": _FLAG,
+    "active_before": _INTEGER,
+    "active_after": _INTEGER,
+    "started_before": _INTEGER,
+    "started_after": _INTEGER,
 }
 SOURCE = [
     "email", "server", "username", "password", "port", "use_ssl", "type", "sync_period",
@@ -77,6 +82,12 @@ WEBHOOK = [
     "include_body", "body_type", "include_header", "receive_drafts", "receive_all_changes",
     "sync_period", "active",
 ]  # fmt: skip
+MESSAGE_OPTIONS = ("include_flags", "include_body", "include_headers", "body_type", "include_thread_size")
+THREAD_PAGE = (*MESSAGE_OPTIONS, "limit", "offset")
+THREAD_FILTERS = (
+    "subject", "email", "from", "to", "cc", "bcc", "folder", "indexed_before", "indexed_after",
+    "active_before", "active_after", "started_before", "started_after", "limit", "offset",
+)  # fmt: skip
 
 ACCOUNT = "/accounts/{account_id}"
 SOURCE_PATH = ACCOUNT + "/sources/{label}"
@@ -112,9 +123,12 @@ OPERATIONS: list[Operation] = [
     *_ops(ACCOUNT + "/sync", "an account's syncs", ("get", (), "object"), ("post", (), "object")),
     *_ops(SOURCE_PATH + "/sync", "a source's syncs", ("get", (), "object"), ("post", (), "object")),
     *_ops(SOURCE_PATH + "/folders", "a source's folders", ("get", (), "array")),
-    *_ops(ACCOUNT + "/messages", "messages", ("get", ("include_flags", *MAIL_FILTERS), "array")),
-    *_ops(MESSAGE, "a message",
-          ("get", ("include_flags", "include_body", "include_headers", "body_type"), "object")),
+    *_ops(ACCOUNT + "/messages", "messages",
+          ("get", ("include_flags", "include_thread_size", *MAIL_FILTERS), "array")),
+    *_ops(MESSAGE, "a message", ("get", MESSAGE_OPTIONS, "object")),
+    *_ops(MESSAGE + "/thread", "the thread a message is in", ("get", THREAD_PAGE, "object")),
+    *_ops(ACCOUNT + "/threads", "threads", ("get", THREAD_FILTERS, "array")),
+    *_ops(ACCOUNT + "/threads/{thread_id}", "a thread", ("get", THREAD_PAGE, "object")),
     *_ops(MESSAGE + "/source", "a message's raw source", ("get", (), "message/rfc822")),
     *_ops(MESSAGE + "/body", "a message's text parts", ("get", ("type",), "array")),
     *_ops(MESSAGE + "/headers", "a message's headers", ("get", (), "object")),

@@ -45,17 +45,18 @@ def text_match(pattern: str, name: str) -> TextMatch:
 
 def list_messages(tenant: Tenant, account_id: str, filters: MailFilters) -> list[dict[str, Any]]:
     rows = storage.find_messages(tenant.database, account_id, filters)
-    return _with_locations_and_files(tenant, rows)
+    return with_locations_and_files(tenant, rows)
 
 
 def find_message(tenant: Tenant, account_id: str, message_id: str) -> dict[str, Any]:
     row = storage.message(tenant.database, account_id, message_id)
     if row is None:
         raise NotFound(f"message {message_id} not found in account {account_id}")
-    return _with_locations_and_files(tenant, [row])[0]
+    return with_locations_and_files(tenant, [row])[0]
 
 
-def _with_locations_and_files(tenant: Tenant, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def with_locations_and_files(tenant: Tenant, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Message rows with where each lives and its files, as every message answer needs."""
     ids = [row["id"] for row in rows]
     locations: dict[str, list[dict[str, Any]]] = {message_id: [] for message_id in ids}
     for location in storage.locations_of(tenant.database, ids):

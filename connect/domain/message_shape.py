@@ -59,7 +59,8 @@ def message_shape(message: dict[str, Any], account_url: str, include_flags: bool
         "message_id": message["id"],
         "email_message_id": message["email_message_id"],
         "gmail_message_id": message["gmail_message_id"],
-        "gmail_thread_id": message["gmail_thread_id"],
+        # Every message has a thread id, Gmail's or Connect's (the official client needs one)
+        "gmail_thread_id": message.get("thread_id") or message["gmail_thread_id"],
         "subject": message["subject"],
         "date": message["date"],
         "date_received": message["date_received"],
@@ -79,4 +80,6 @@ def message_shape(message: dict[str, Any], account_url: str, include_flags: bool
     if include_flags:
         present = {flag for location in locations for flag in json.loads(location["flags"])}
         shape["flags"] = {name: flag in present for flag, name in FLAG_NAMES.items()}
+    if "thread_size" in message:
+        shape["thread_size"] = message["thread_size"]
     return shape

@@ -83,27 +83,15 @@ def is_draft(message: dict[str, Any]) -> bool:
 
 
 def _in_thread(wanted: str, message: dict[str, Any], find: Callable[[str], dict[str, Any] | None]) -> bool:
-    """``wanted``: a Gmail thread id (``gm-`` or bare) or a message of the thread (its id or
-    Message-ID). Outside Gmail, a thread is what References and In-Reply-To link."""
-    bare = wanted.removeprefix("gm-")
-    if message.get("gmail_thread_id") and message["gmail_thread_id"] in (bare, _decimal(bare)):
+    """``wanted``: a thread id (``gm-`` or bare), or a message of the thread (its id or
+    Message-ID)."""
+    thread = message.get("thread_id")
+    if thread and thread == wanted.removeprefix("gm-").lower():
         return True
     other = find(wanted)
     if other is None:
         return False
-    if other["id"] == message["id"]:
-        return True
-    if other.get("gmail_thread_id") and other["gmail_thread_id"] == message.get("gmail_thread_id"):
-        return True
-    linked = set((message.get("references") or "").split()) | {message.get("in_reply_to") or ""}
-    return bool(other.get("email_message_id")) and other["email_message_id"] in linked
-
-
-def _decimal(hexadecimal: str) -> str:
-    try:
-        return str(int(hexadecimal, 16))
-    except ValueError:
-        return hexadecimal
+    return other["id"] == message["id"] or bool(thread) and other.get("thread_id") == thread
 
 
 def matches(

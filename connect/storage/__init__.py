@@ -119,6 +119,7 @@ from .mail import (
     messages_by_ids,
 )
 from .statuses import update_source
+from .threads import find_threads, thread_messages, thread_sizes
 from .tokens import (
     connect_token,
     connect_tokens,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .database import Database, Prepared
@@ -27,3 +27,12 @@ def insert_ignoring_conflicts(database: Database, table: Table, *index_elements,
     if index_elements:
         return statement.on_conflict_do_nothing(index_elements=list(index_elements), index_where=where)
     return statement.on_conflict_do_nothing()
+
+
+def upsert(connection: Connection, table: Table, index_elements: list[str], update_columns: list[str]):
+    """``INSERT … ON CONFLICT (index_elements) DO UPDATE`` of ``update_columns``, in the dialect
+    of the connection a transaction already holds."""
+    statement = (sqlite.insert if connection.dialect.name == "sqlite" else postgresql.insert)(table)
+    return statement.on_conflict_do_update(
+        index_elements=index_elements, set_={name: statement.excluded[name] for name in update_columns}
+    )

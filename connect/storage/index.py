@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, delete, exists, func, select, update
 from .database import Database
 from .dialect import insert, insert_ignoring_conflicts
 from .schema import files, folders, message_locations, messages, sources
+from .threads import assign_threads
 from .webhooks import is_watched, record_message_events, snapshot
 
 
@@ -85,6 +86,7 @@ def index_batch(
                 if record["dedupe_key"] not in known:
                     new.setdefault(record["dedupe_key"], record)
             if new:
+                assign_threads(connection, account_id, list(new.values()))
                 connection.execute(
                     insert_ignoring_conflicts(database, messages),
                     [{**_message_row(record), "account_id": account_id} for record in new.values()],

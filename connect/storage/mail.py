@@ -89,7 +89,7 @@ def _located(*conditions) -> ColumnElement[bool]:
     )
 
 
-def _clauses(database: Database, filters: MailFilters) -> list[ColumnElement[bool]]:
+def clauses(database: Database, filters: MailFilters) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if filters.subject:
         where.append(_matches(database, messages.c.subject, filters.subject))
@@ -145,7 +145,7 @@ def _shown(file_table) -> ColumnElement[bool]:
     return or_(file_table.c.is_noise == 0, raw)
 
 
-def _run(database: Database, query) -> list[dict[str, Any]]:
+def run(database: Database, query) -> list[dict[str, Any]]:
     """Run a filtered listing; a PostgreSQL regex that runs too long is cut off, not waited for."""
     if database.is_sqlite:
         return database.rows(query)
@@ -172,12 +172,12 @@ def find_messages(database: Database, account_id: str, filters: MailFilters) -> 
     )
     query = (
         select(messages)
-        .where(messages.c.account_id == account_id, *_clauses(database, filters))
+        .where(messages.c.account_id == account_id, *clauses(database, filters))
         .order_by(*order)
         .limit(filters.limit)
         .offset(filters.offset)
     )
-    return _run(database, query)
+    return run(database, query)
 
 
 def message(database: Database, account_id: str, message_id: str) -> dict[str, Any] | None:
@@ -247,12 +247,12 @@ def find_files(database: Database, account_id: str, filters: MailFilters) -> lis
     query = (
         select(files, *_FILE_COLUMNS)
         .select_from(files.join(messages, messages.c.id == files.c.message_id))
-        .where(messages.c.account_id == account_id, _shown(files), *name_filter, *_clauses(database, filters))
+        .where(messages.c.account_id == account_id, _shown(files), *name_filter, *clauses(database, filters))
         .order_by(messages.c.date.desc(), files.c.id)
         .limit(filters.limit)
         .offset(filters.offset)
     )
-    return _run(database, query)
+    return run(database, query)
 
 
 def file(database: Database, account_id: str, file_id: str) -> dict[str, Any] | None:

@@ -269,8 +269,23 @@ messages = Table(
     _text("in_reply_to", nullable=True),
     _text("references", nullable=True),
     _integer("size", default=None, nullable=True),
+    # The conversation: Gmail's X-GM-THRID (hex) on Gmail; elsewhere Connect's own id for the
+    # connected Message-ID / In-Reply-To / References graph (``thread_keys``).
+    _text("thread_id", nullable=True),
     UniqueConstraint("account_id", "dedupe_key"),
     Index("messages_by_date", "account_id", "date"),
+    Index("messages_by_thread", "account_id", "thread_id"),
+)
+
+# Every Message-ID an account's messages have or refer to, and the thread it belongs to: a new
+# message joins (or merges) the threads of the ids it shares, whatever order they arrive in.
+thread_keys = Table(
+    "thread_keys",
+    metadata,
+    Column("account_id", Text, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", Text, primary_key=True),
+    _text("thread_id"),
+    Index("thread_keys_by_thread", "account_id", "thread_id"),
 )
 
 message_locations = Table(

@@ -180,6 +180,11 @@ def _flags(data: dict[bytes, Any]) -> str:
     return json.dumps([flag.decode() for flag in data.get(b"FLAGS", ()) if flag != b"\\Recent"])
 
 
+def _hex(gmail_id: int | None) -> str | None:
+    """Gmail's ids as Gmail shows them (lowercase hex), not as IMAP sends them (decimal)."""
+    return None if gmail_id is None else format(int(gmail_id), "x")
+
+
 def _epoch(moment: datetime | None) -> int | None:
     return int(moment.timestamp()) if moment else None
 
@@ -203,8 +208,8 @@ def _record(uid: int, data: dict[bytes, Any], now: int) -> dict[str, Any]:
         "files": files,
         "dedupe_key": parse.dedupe_key(email_message_id, envelope, size),
         "email_message_id": email_message_id,
-        "gmail_message_id": str(data[b"X-GM-MSGID"]) if b"X-GM-MSGID" in data else None,
-        "gmail_thread_id": str(data[b"X-GM-THRID"]) if b"X-GM-THRID" in data else None,
+        "gmail_message_id": _hex(data.get(b"X-GM-MSGID")),
+        "gmail_thread_id": _hex(data.get(b"X-GM-THRID")),
         "subject": parse.text(envelope.subject),
         "date": _epoch(envelope.date) or received or now,
         "date_received": received,
