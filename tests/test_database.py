@@ -246,7 +246,10 @@ def test_processes_starting_together_bind_the_key_and_make_the_helper_client_onc
     assert len({key for _, key in outcomes}) == 1  # one client, shared by every process
 
 
-def test_the_upgrade_that_adds_threads_threads_the_messages_already_indexed(tmp_path):
+ADDRESSES = '{"from": {"email": "Ann@x.com", "name": "Ann"}, "to": [{"email": "me@x.com", "name": ""}]}'
+
+
+def test_the_upgrades_that_add_threads_and_contacts_cover_the_messages_already_indexed(tmp_path):
     from alembic import command
     from sqlalchemy import create_engine
 
@@ -272,8 +275,8 @@ def test_the_upgrade_that_adds_threads_threads_the_messages_already_indexed(tmp_
             run(
                 "INSERT INTO messages (id, account_id, dedupe_key, email_message_id, in_reply_to, "
                 '"references", gmail_thread_id, subject, date, date_indexed, addresses) '
-                "VALUES (?, 'a', ?, ?, ?, ?, ?, '', ?, ?, '{}')",
-                (message_id, message_id, header, reply_to, references, thread, number, number),
+                "VALUES (?, 'a', ?, ?, ?, ?, ?, '', ?, ?, ?)",
+                (message_id, message_id, header, reply_to, references, thread, number, number, ADDRESSES),
             )
     engine.dispose()
 
@@ -284,4 +287,5 @@ def test_the_upgrade_that_adds_threads_threads_the_messages_already_indexed(tmp_
     assert threads["m1"]["thread_id"] == threads["m2"]["thread_id"] != threads["m3"]["thread_id"]
     assert threads["m4"]["gmail_thread_id"] == threads["m4"]["thread_id"] == format(1700000000000000001, "x")
     assert run_sql(database, "SELECT count(*) AS n FROM thread_keys") == [{"n": 4}]  # one per Message-ID
+    assert storage.contact(database, "a", "ann@x.com")["count"] == 4
     database.close()

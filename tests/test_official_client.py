@@ -167,7 +167,7 @@ def test_webhooks_through_the_official_client(contextio):
     assert app_level.delete() is True
 
 
-def test_threads_through_the_official_client(contextio, api_server, dovecot, mailbox_user):
+def test_threads_and_contacts_through_the_official_client(contextio, api_server, dovecot, mailbox_user):
     from contextio.lib.resources.thread import Thread
 
     from tests.dovecot import message
@@ -189,3 +189,11 @@ def test_threads_through_the_official_client(contextio, api_server, dovecot, mai
     assert found.subject == "Re: Plans"  # the client overwrites it with the asking message's
     assert found.folders == ["INBOX"] and len(found.email_message_ids) == 2
     assert found.gmail_thread_id == listed.gmail_thread_id
+
+    contacts = {contact.email: contact for contact in account.get_contacts()}
+    assert sorted(contacts) == ["owner@example.com", "sender@example.com"]  # never the account's own
+    sender = contacts["sender@example.com"]
+    assert sender.count == 2
+    assert sender.get() is True and sender.received_count == 2
+    assert [m.subject for m in sender.get_messages()] == ["Re: Plans", "Plans"]
+    assert sender.get_files() == [] and len(sender.get_threads()) == 1

@@ -27,6 +27,7 @@ from . import (  # noqa: F401  (their routes register on import)
     accounts,
     app_level,
     connect_tokens,
+    contacts,
     description,
     discovery,
     hosted,

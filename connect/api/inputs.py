@@ -12,6 +12,10 @@ from dataclasses import replace
 from ..domain import mail
 from ..domain.accounts import NewAccount
 from ..domain.connect_tokens import TokenRequest
+from ..domain.contacts import DEFAULT_LIMIT as DEFAULT_CONTACTS
+from ..domain.contacts import MAX_LIMIT as MAX_CONTACTS
+from ..domain.contacts import SORTS as CONTACT_SORTS
+from ..domain.contacts import ContactQuery
 from ..domain.errors import InvalidParameter
 from ..domain.providers import PROVIDER_TYPES
 from ..domain.sources import (
@@ -216,15 +220,29 @@ def thread_filters(parameters: Parameters, maximum: int) -> tuple[mail.MailFilte
     message dated so; ``activity_*`` as aliases) for their dates; and ``started_before/after``
     (the thread's first message)."""
 
-    def bound(name: str) -> int | None:
-        alias = name.replace("active_", "activity_")
-        given = parameters.integer(name, minimum=0)
-        return given if given is not None else parameters.integer(alias, minimum=0)
-
     filters = replace(
         mail_filters(parameters, maximum),
-        date_before=bound("active_before"),
-        date_after=bound("active_after"),
+        date_before=_active(parameters, "active_before"),
+        date_after=_active(parameters, "active_after"),
     )
     started_before = parameters.integer("started_before", minimum=0)
     return filters, started_before, parameters.integer("started_after", minimum=0)
+
+
+def contact_query(parameters: Parameters) -> ContactQuery:
+    """A contact listing's parameters (``activity_*`` taken for ``active_*``)."""
+    return ContactQuery(
+        search=parameters.text("search", max_length=500),
+        active_before=_active(parameters, "active_before"),
+        active_after=_active(parameters, "active_after"),
+        sort_by=parameters.choice("sort_by", CONTACT_SORTS, default="count"),
+        descending=parameters.choice("sort_order", ("asc", "desc"), default="desc") == "desc",
+        limit=parameters.integer("limit", minimum=1, maximum=MAX_CONTACTS) or DEFAULT_CONTACTS,
+        offset=parameters.integer("offset", minimum=0) or 0,
+    )
+
+
+def _active(parameters: Parameters, name: str) -> int | None:
+    """``active_before``/``after``, or the ``activity_*`` spelling Context.IO's Ruby client sends."""
+    given = parameters.integer(name, minimum=0)
+    return given if given is not None else parameters.integer(name.replace("active_", "activity_"), minimum=0)

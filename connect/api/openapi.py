@@ -55,6 +55,7 @@ PARAMETER_TYPES: dict[str, dict[str, Any]] = {
     "active_after": _INTEGER,
     "started_before": _INTEGER,
     "started_after": _INTEGER,
+    "sort_by": {"type": "string", "enum": ["email", "count", "received_count", "sent_count"]},
 }
 SOURCE = [
     "email", "server", "username", "password", "port", "use_ssl", "type", "sync_period",
@@ -92,6 +93,8 @@ THREAD_FILTERS = (
 ACCOUNT = "/accounts/{account_id}"
 SOURCE_PATH = ACCOUNT + "/sources/{label}"
 MESSAGE = ACCOUNT + "/messages/{message_id}"
+CONTACT = ACCOUNT + "/contacts/{email}"
+CONTACT_QUERY = ("search", "active_before", "active_after", "sort_by", "sort_order", "limit", "offset")
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,11 @@ OPERATIONS: list[Operation] = [
           ("post", ("type", "provider_consumer_key", "provider_consumer_secret"), "object")),
     *_ops("/oauth_providers/{key}", "an OAuth provider", ("get", (), "object"), ("delete", (), "object")),
     *_ops("/discovery", "IMAP settings for an address", ("get", ("source_type", "email"), "object")),
+    *_ops(ACCOUNT + "/contacts", "contacts", ("get", CONTACT_QUERY, "object")),
+    *_ops(CONTACT, "a contact", ("get", (), "object")),
+    *_ops(CONTACT + "/messages", "mail exchanged with a contact", ("get", THREAD_PAGE, "array")),
+    *_ops(CONTACT + "/files", "files exchanged with a contact", ("get", ("limit", "offset"), "array")),
+    *_ops(CONTACT + "/threads", "threads with a contact", ("get", ("limit", "offset"), "array")),
     *_ops(ACCOUNT + "/webhooks", "an account's webhooks", ("get", (), "array"),
           ("post", tuple(WEBHOOK), "object")),
     *_ops(ACCOUNT + "/webhooks/{webhook_id}", "a webhook", ("get", (), "object"),

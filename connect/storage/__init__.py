@@ -44,6 +44,8 @@ from .clients import (
     set_app_status_callback_url,
     use_nonce,
 )
+from .contacts import SORTS as CONTACT_SORTS
+from .contacts import contact, find_contacts
 from .database import Database, DatabaseError, compile_regex, database_url, exclusive, transaction
 from .deliveries import (
     callback_attempts_of,

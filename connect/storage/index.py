@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, func, select, update
 
+from .contacts import record_addresses
 from .database import Database
 from .dialect import insert, insert_ignoring_conflicts
 from .schema import files, folders, message_locations, messages, sources
@@ -92,6 +93,8 @@ def index_batch(
                     [{**_message_row(record), "account_id": account_id} for record in new.values()],
                 )
                 known = _ids_by_key(connection, account_id, keys)  # ours, or a concurrent writer's
+                ours = [record for record in new.values() if known[record["dedupe_key"]] == record["id"]]
+                record_addresses(connection, account_id, ours)
                 new_files = [
                     {**file, "message_id": record["id"]}
                     for record in new.values()

@@ -277,6 +277,20 @@ messages = Table(
     Index("messages_by_thread", "account_id", "thread_id"),
 )
 
+# Who each message is from and to, one row per address and role: contacts are read from here
+# with indexed lookups, not by parsing every message's addresses.
+message_addresses = Table(
+    "message_addresses",
+    metadata,
+    Column("message_id", Text, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", Text, primary_key=True),  # from, to, cc, bcc
+    Column("email", Text, primary_key=True),  # lower-cased
+    _text("account_id"),
+    _text("name", default=""),
+    _integer("date", default=None),
+    Index("message_addresses_by_contact", "account_id", "email", "date"),
+)
+
 # Every Message-ID an account's messages have or refer to, and the thread it belongs to: a new
 # message joins (or merges) the threads of the ids it shares, whatever order they arrive in.
 thread_keys = Table(
