@@ -197,3 +197,24 @@ def test_threads_and_contacts_through_the_official_client(contextio, api_server,
     assert sender.get() is True and sender.received_count == 2
     assert [m.subject for m in sender.get_messages()] == ["Re: Plans", "Plans"]
     assert sender.get_files() == [] and len(sender.get_threads()) == 1
+
+
+def test_email_addresses_through_the_official_client(contextio):
+    account = contextio.post_account(email="main@example.com")
+    alias = account.post_email_address(email_address="alias@example.com")
+    assert alias.email == "alias@example.com"
+    assert [(a.email, a.primary) for a in account.get_email_addresses()] == [
+        ("main@example.com", 1), ("alias@example.com", 0),
+    ]  # fmt: skip
+    assert alias.get() is True and alias.validated > 0
+    assert alias.post(primary=1) is True  # the client sends a bare POST: taken as "make primary"
+    assert [(a.email, a.primary) for a in account.get_email_addresses()] == [
+        ("alias@example.com", 1), ("main@example.com", 0),
+    ]  # fmt: skip
+    assert account.get() and account.email_addresses[:2] == ["alias@example.com", "main@example.com"]
+    with pytest.raises(RequestError) as refused:
+        alias.delete()  # the primary address stays
+    assert refused.value.response.status_code == 409
+    [old] = [a for a in account.get_email_addresses() if a.email == "main@example.com"]
+    assert old.delete() is True
+    assert [a.email for a in account.get_email_addresses()] == ["alias@example.com"]

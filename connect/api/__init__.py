@@ -30,6 +30,7 @@ from . import (  # noqa: F401  (their routes register on import)
     contacts,
     description,
     discovery,
+    email_addresses,
     hosted,
     messages,
     oauth_providers,

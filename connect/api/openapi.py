@@ -56,6 +56,7 @@ PARAMETER_TYPES: dict[str, dict[str, Any]] = {
     "started_before": _INTEGER,
     "started_after": _INTEGER,
     "sort_by": {"type": "string", "enum": ["email", "count", "received_count", "sent_count"]},
+    "primary": _FLAG,
 }
 SOURCE = [
     "email", "server", "username", "password", "port", "use_ssl", "type", "sync_period",
@@ -151,6 +152,10 @@ OPERATIONS: list[Operation] = [
           ("post", ("type", "provider_consumer_key", "provider_consumer_secret"), "object")),
     *_ops("/oauth_providers/{key}", "an OAuth provider", ("get", (), "object"), ("delete", (), "object")),
     *_ops("/discovery", "IMAP settings for an address", ("get", ("source_type", "email"), "object")),
+    *_ops(ACCOUNT + "/email_addresses", "an account's email addresses", ("get", (), "array"),
+          ("post", ("email_address",), "object")),
+    *_ops(ACCOUNT + "/email_addresses/{email}", "an email address of the account", ("get", (), "object"),
+          ("post", ("primary",), "object"), ("delete", (), "object")),
     *_ops(ACCOUNT + "/contacts", "contacts", ("get", CONTACT_QUERY, "object")),
     *_ops(CONTACT, "a contact", ("get", (), "object")),
     *_ops(CONTACT + "/messages", "mail exchanged with a contact", ("get", THREAD_PAGE, "array")),

@@ -5,6 +5,7 @@ Credentials never appear here: a shape is built from an allow-list of fields.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..domain.message_shape import FLAG_NAMES, file_shape, message_shape
@@ -50,7 +51,8 @@ def account_shape(
     counts: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     url = f"{api_root}/accounts/{account['id']}"
-    addresses = list(dict.fromkeys([account["email"], *(source["email"] for source in sources)]))
+    aliases = [alias["email"] for alias in json.loads(account.get("aliases") or "[]")]
+    addresses = list(dict.fromkeys([account["email"], *aliases, *(source["email"] for source in sources)]))
     counts = counts or {}
     return {
         "id": account["id"],

@@ -31,6 +31,7 @@ def create_account(
         "last_name": new.last_name,
         "created": tenant.now,
         "suspended": 0,
+        "aliases": "[]",
     }
     if source is None:
         storage.insert_account(tenant.database, account)

@@ -64,15 +64,24 @@ def record_existing_addresses(connection: Connection) -> None:
 
 
 def own_addresses(database: Database, account_id: str) -> list[str]:
-    """The account's own addresses (its email and its sources'): never its contacts."""
+    """The account's own addresses (its email, its aliases and its sources'): never its
+    contacts."""
     found = database.rows(
         union(
             select(accounts.c.email.label("address")).where(accounts.c.id == account_id),
+            select(accounts.c.aliases).where(accounts.c.id == account_id),
             select(sources.c.email).where(sources.c.account_id == account_id),
             select(sources.c.username).where(sources.c.account_id == account_id),
         )
     )
-    return sorted({row["address"].strip().lower() for row in found if row["address"]})
+    addresses = set()
+    for row in found:
+        value = row["address"] or ""
+        if value.startswith("["):  # the aliases
+            addresses.update(alias["email"] for alias in json.loads(value))
+        elif value:
+            addresses.add(value)
+    return sorted(address.strip().lower() for address in addresses)
 
 
 def _aggregates(account_id: str, own: list[str]):

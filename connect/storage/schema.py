@@ -125,6 +125,9 @@ accounts = Table(
     _text("last_name", default=""),
     _integer("created", default=None),
     _integer("suspended"),
+    # The account's other addresses (``email_addresses``), JSON [{"email", "validated"}]: few,
+    # and read with the account itself.
+    _text("aliases", default="[]"),
     Index("accounts_by_client", "consumer_key", "created"),
 )
 
