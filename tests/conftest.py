@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -67,11 +68,23 @@ def redis_server() -> Iterator[RedisServer]:
     server.stop()
 
 
+@functools.cache
+def _sqlite_template() -> Path:
+    """A SQLite file at this release's schema, made once per session: each test gets a copy
+    instead of running every migration again (as PostgreSQL tests get a template database)."""
+    path = Path(tempfile.mkdtemp(prefix="connect-template-")) / "connect.sqlite3"
+    storage.open_database(str(path)).close()
+    return path
+
+
 def database_for(engine: str, folder: Path, request: pytest.FixtureRequest) -> str:
     """A CONNECT_DATABASE setting on ``engine``: a file in ``folder``, or a new PostgreSQL
-    database at this release's schema (as after the deploy's `flask db upgrade`)."""
+    database, both at this release's schema (as after the deploy's `flask db upgrade`)."""
     if engine == "sqlite":
-        return str(folder / "connect.sqlite3")
+        path = folder / "connect.sqlite3"
+        if not path.exists():
+            shutil.copyfile(_sqlite_template(), path)
+        return str(path)
     return request.getfixturevalue("postgres").new_database()
 
 
