@@ -177,18 +177,26 @@ def test_a_message_source_body_headers_and_flags_are_read_live(synced):
     assert b"Subject: Invoice March" in source.data
 
     assert get(world, f"{base}/body", type="text/plain") == [
-        {"type": "text/plain", "charset": "utf-8", "content": "Body of Invoice March\r\n"}
+        {"type": "text/plain", "charset": "utf-8", "content": "Body of Invoice March\r\n", "body_section": 1}
     ]
-    assert get(world, f"{base}/headers")["subject"] == ["Invoice March"]
+    headers = get(world, f"{base}/headers")
+    assert headers["Subject"] == ["Invoice March"]  # as the message spells it
+    raw = world.get(f"{base}/headers", raw=1)
+    assert raw.mimetype == "text/plain" and raw.get_data(as_text=True).startswith(
+        "Subject: Invoice March\r\n"
+    )
+    assert not raw.get_data(as_text=True).endswith("\r\n")
     detailed = get(world, base, include_body="1", include_headers="1", body_type="text/plain")
     assert detailed["body"][0]["content"].startswith("Body of Invoice March")
-    assert detailed["headers"]["from"] == ["Billing <billing@shop.example>"]
+    assert detailed["headers"]["From"] == ["Billing <billing@shop.example>"]
+    assert get(world, base, include_headers="raw")["headers"] == raw.get_data(as_text=True)
     assert get(world, f"{base}/flags") == {
         "seen": True,
         "answered": False,
         "flagged": False,
         "deleted": False,
         "draft": False,
+        "nonjunk": False,
     }
 
 
@@ -240,3 +248,20 @@ def test_an_unreachable_mailbox_is_a_502_that_says_why(tmp_path, dovecot, oauth_
 
     answer = get(world, f"accounts/{account_id}/messages/{found['message_id']}/source", expected=502)
     assert "can't be read right now" in answer["value"] and "refused the connection" in answer["value"]
+
+
+def test_flags_are_read_live_from_the_mailbox(world, dovecot, mailbox_user):
+    user = mailbox_user()
+    dovecot.deliver(user, message("Keep me"))
+    account_id = world.add_account(user)
+    world.add_source(account_id, user)
+    world.sync()
+    [kept] = get(world, f"accounts/{account_id}/messages")
+    with dovecot.imap(user) as session:  # a mail client marks it, after the sync
+        session.select_folder("INBOX")
+        session.add_flags(session.search(), [b"\\Flagged", b"$NotJunk"])
+
+    live = get(world, f"accounts/{account_id}/messages/{kept['message_id']}/flags")
+    assert (live["flagged"], live["nonjunk"], live["seen"]) == (True, True, True)
+    indexed = get(world, f"accounts/{account_id}/messages/{kept['message_id']}", include_flags=1)["flags"]
+    assert (indexed["flagged"], indexed["nonjunk"]) == (False, False)  # the index learns at the next sync

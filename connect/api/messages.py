@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from ..domain import accounts, mail, sources, threads
+from ..domain.message_shape import flags_shape
 from . import inputs
 from .blueprint import api_root, live_mail, parameters, route, tenant
 from .downloads import attachment_disposition, safe_mime_type
 from .parameters import Parameters
-from .shapes import FLAG_NAMES, file_shape, folder_shape, message_shape
+from .shapes import file_shape, folder_shape, message_shape
 
 
 def account_url(account_id: str) -> str:
@@ -24,13 +25,15 @@ def message_answers(account_id: str, found: list[dict], given: Parameters) -> li
     url = account_url(account_id)
     shapes = [message_shape(message, url, given.flag("include_flags")) for message in found]
     body_type = given.choice("body_type", ("text/plain", "text/html"))
-    if given.flag("include_body") or given.flag("include_headers"):
+    headers = given.choice("include_headers", ("0", "1", "raw"), default="0")
+    if given.flag("include_body") or headers != "0":
         for shape in shapes:
-            parsed = mail.read_message(tenant(), live_mail(), account_id, shape["message_id"])
+            raw = mail.message_source(tenant(), live_mail(), account_id, shape["message_id"])
+            parsed = mail.parse(raw)
             if given.flag("include_body"):
                 shape["body"] = mail.body_parts(parsed, body_type)
-            if given.flag("include_headers"):
-                shape["headers"] = mail.header_map(parsed)
+            if headers != "0":
+                shape["headers"] = mail.header_text(raw) if headers == "raw" else mail.header_map(parsed)
     return shapes
 
 
@@ -68,15 +71,18 @@ def message_body(account_id: str, message_id: str) -> Response:
 
 @route("/accounts/<account_id>/messages/<message_id>/headers", methods=["GET"])
 def message_headers(account_id: str, message_id: str) -> Response:
+    """Parsed into lists by name, or with ``raw=1`` the header block itself, as text."""
     accounts.find_account(tenant(), account_id)
-    return jsonify(mail.header_map(mail.read_message(tenant(), live_mail(), account_id, message_id)))
+    raw = mail.message_source(tenant(), live_mail(), account_id, message_id)
+    if parameters().flag("raw"):
+        return Response(mail.header_text(raw), mimetype="text/plain")
+    return jsonify(mail.header_map(mail.parse(raw)))
 
 
 @route("/accounts/<account_id>/messages/<message_id>/flags", methods=["GET"])
 def message_flags(account_id: str, message_id: str) -> Response:
     accounts.find_account(tenant(), account_id)
-    present = mail.message_flags(tenant(), account_id, message_id)
-    return jsonify({name: flag in present for flag, name in FLAG_NAMES.items()})
+    return jsonify(flags_shape(mail.message_flags(tenant(), live_mail(), account_id, message_id)))
 
 
 @route("/accounts/<account_id>/files", methods=["GET"])

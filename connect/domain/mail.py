@@ -9,6 +9,8 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
+from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any, Protocol
 
@@ -18,6 +20,7 @@ from .. import storage
 from .errors import InvalidParameter, NotFound
 from .tenant import Tenant
 
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
 MailFilters = storage.MailFilters
 TextMatch = storage.TextMatch
 ADDRESS_FIELDS = storage.ADDRESS_FIELDS
@@ -29,6 +32,8 @@ class Mailboxes(Protocol):
     def raw_message(self, locations: list[dict[str, Any]]) -> bytes: ...
 
     def part(self, locations: list[dict[str, Any]], section: str) -> tuple[bytes, str]: ...
+
+    def flags(self, locations: list[dict[str, Any]]) -> set[str]: ...
 
 
 def text_match(pattern: str, name: str) -> TextMatch:
@@ -104,22 +109,48 @@ def message_source(tenant: Tenant, live: Mailboxes, account_id: str, message_id:
 
 def read_message(tenant: Tenant, live: Mailboxes, account_id: str, message_id: str) -> EmailMessage:
     """The message as its mailbox holds it, parsed (one fetch for its body and headers)."""
-    return email.message_from_bytes(
-        message_source(tenant, live, account_id, message_id), policy=email.policy.default
-    )
+    return parse(message_source(tenant, live, account_id, message_id))
+
+
+def parse(raw: bytes) -> EmailMessage:
+    return email.message_from_bytes(raw, policy=email.policy.default)
 
 
 def header_map(message: EmailMessage) -> dict[str, list[str]]:
+    """Every header, named as its first occurrence spells it (``Subject``, ``X-Mailer``), each
+    value in a list as the message holds it: unfolded, not decoded."""
     headers: dict[str, list[str]] = {}
-    for name, value in message.items():
-        headers.setdefault(name.lower(), []).append(str(value))
+    spelling: dict[str, str] = {}
+    for name, value in message.raw_items():
+        key = spelling.setdefault(name.lower(), name)
+        headers.setdefault(key, []).append(_FOLD.sub("", str(value)).strip())
     return headers
+
+
+def header_text(raw: bytes) -> str:
+    """The header block as the message holds it, without the blank line that ends it."""
+    block = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
+    return block.decode("utf-8", "replace").replace("\n", "\r\n")
+
+
+def _sections(part: EmailMessage, prefix: str = "") -> Iterator[tuple[str, EmailMessage]]:
+    """Each leaf part with its IMAP section number (``1``, ``2.1``…)."""
+    if not part.is_multipart():
+        yield prefix or "1", part
+        return
+    for number, child in enumerate(part.iter_parts(), start=1):
+        yield from _sections(child, f"{prefix}.{number}" if prefix else str(number))
+
+
+def _section_value(section: str) -> int | str:
+    """A top-level part's section is a number, a nested one a string (a number can't say 1.10)."""
+    return int(section) if section.isdigit() else section
 
 
 def body_parts(message: EmailMessage, body_type: str | None = None) -> list[dict[str, Any]]:
     """The message's text parts (``text/plain``, ``text/html``), decoded to text."""
     parts = []
-    for part in message.walk():
+    for section, part in _sections(message):
         if part.get_content_maintype() != "text" or part.get_content_disposition() == "attachment":
             continue
         if body_type and part.get_content_type() != body_type:
@@ -129,14 +160,19 @@ def body_parts(message: EmailMessage, body_type: str | None = None) -> list[dict
         except (LookupError, UnicodeError):  # an unknown or lying charset
             content = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
         parts.append(
-            {"type": part.get_content_type(), "charset": part.get_content_charset(), "content": content}
+            {
+                "type": part.get_content_type(),
+                "charset": part.get_content_charset(),
+                "content": content,
+                "body_section": _section_value(section),
+            }
         )
     return parts
 
 
-def message_flags(tenant: Tenant, account_id: str, message_id: str) -> set[str]:
-    locations = find_message(tenant, account_id, message_id)["locations"]
-    return {flag for location in locations for flag in json.loads(location["flags"])}
+def message_flags(tenant: Tenant, live: Mailboxes, account_id: str, message_id: str) -> set[str]:
+    """Read from the mailbox, never the index: a flag set a second ago in a mail client shows."""
+    return live.flags(find_message(tenant, account_id, message_id)["locations"])
 
 
 def file_content(tenant: Tenant, live: Mailboxes, account_id: str, file_id: str) -> tuple[bytes, str, str]:

@@ -53,6 +53,16 @@ def file_shape(
     }
 
 
+NOT_JUNK = {"$notjunk", "notjunk", "nonjunk"}
+
+
+def flags_shape(present: set[str]) -> dict[str, bool]:
+    """The six booleans of §5.3: the system flags, and ``nonjunk`` for the ``$NotJunk`` keyword."""
+    shape = {name: flag in present for flag, name in FLAG_NAMES.items()}
+    shape["nonjunk"] = bool(NOT_JUNK & {flag.lower() for flag in present})
+    return shape
+
+
 def message_shape(message: dict[str, Any], account_url: str, include_flags: bool = False) -> dict[str, Any]:
     locations = message["locations"]
     shape = {
@@ -79,7 +89,7 @@ def message_shape(message: dict[str, Any], account_url: str, include_flags: bool
     }
     if include_flags:
         present = {flag for location in locations for flag in json.loads(location["flags"])}
-        shape["flags"] = {name: flag in present for flag, name in FLAG_NAMES.items()}
+        shape["flags"] = flags_shape(present)
     if "thread_size" in message:
         shape["thread_size"] = message["thread_size"]
     return shape

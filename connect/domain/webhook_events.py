@@ -8,8 +8,6 @@ of a paused webhook are dropped, never replayed).
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import logging
 import secrets
@@ -20,7 +18,7 @@ from typing import Any
 from .. import storage
 from ..storage import Database
 from .errors import ConnectError
-from .mail import Mailboxes, body_parts, header_map
+from .mail import Mailboxes, body_parts, header_map, header_text, parse
 from .message_shape import message_shape
 from .webhook_matching import matches
 
@@ -116,11 +114,11 @@ class _AccountEvents:
         raw = self._raw(message)
         if raw is None:
             return
-        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        parsed = parse(raw)
         if hook["include_body"]:
             data["body"] = body_parts(parsed, hook["body_type"])
         if hook["include_header"] == "raw":
-            data["headers"] = raw.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+            data["headers"] = header_text(raw)
         elif hook["include_header"] == "1":
             data["headers"] = header_map(parsed)
 

@@ -50,7 +50,11 @@ class LiveMail:
         payload = part.get_payload(decode=True)
         return (payload if payload is not None else content), part.get_content_type()
 
-    def _fetch(self, locations: list[dict[str, Any]], item: str, key: bytes) -> bytes:
+    def flags(self, locations: list[dict[str, Any]]) -> set[str]:
+        """The message's flags and keywords as the server holds them now."""
+        return {flag.decode() for flag in self._fetch(locations, "FLAGS", b"FLAGS")}
+
+    def _fetch(self, locations: list[dict[str, Any]], item: str, key: bytes) -> Any:
         failures = []
         for location in locations:  # any copy will do: try each source until one answers
             source = storage.sync_context(self.database, location["source_id"])
