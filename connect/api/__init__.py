@@ -31,6 +31,7 @@ from . import (  # noqa: F401  (their routes register on import)
     description,
     discovery,
     email_addresses,
+    folders,
     hosted,
     messages,
     oauth_providers,

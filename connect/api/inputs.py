@@ -246,3 +246,10 @@ def _active(parameters: Parameters, name: str) -> int | None:
     """``active_before``/``after``, or the ``activity_*`` spelling Context.IO's Ruby client sends."""
     given = parameters.integer(name, minimum=0)
     return given if given is not None else parameters.integer(name.replace("active_", "activity_"), minimum=0)
+
+
+def folder_listing(parameters: Parameters, folder: str, source_label: str) -> mail.MailFilters:
+    """A folder's messages: newest first, ``flag_seen`` (1: only read ones, 0: only unread)."""
+    seen = parameters.flag("flag_seen") if parameters.given("flag_seen") else None
+    limit, offset = page(parameters, MAX_MESSAGES)
+    return mail.MailFilters(folder=folder, source=source_label, seen=seen, limit=limit, offset=offset)

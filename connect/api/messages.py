@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from ..domain import accounts, mail, sources, threads
+from ..domain import accounts, mail, threads
 from ..domain.message_shape import flags_shape
 from . import inputs
 from .blueprint import api_root, live_mail, parameters, route, tenant
 from .downloads import attachment_disposition, safe_mime_type
 from .parameters import Parameters
-from .shapes import file_shape, folder_shape, message_shape
+from .shapes import file_shape, message_shape
 
 
 def account_url(account_id: str) -> str:
@@ -106,9 +106,3 @@ def file_content(account_id: str, file_id: str) -> Response:
     response = Response(content, mimetype=safe_mime_type(mime_type))
     response.headers["Content-Disposition"] = attachment_disposition(name)
     return response
-
-
-@route("/accounts/<account_id>/sources/<label>/folders", methods=["GET"])
-def list_folders(account_id: str, label: str) -> Response:
-    source = sources.find_source(tenant(), account_id, label)
-    return jsonify([folder_shape(folder) for folder in mail.folders(tenant(), source)])

@@ -57,6 +57,8 @@ PARAMETER_TYPES: dict[str, dict[str, Any]] = {
     "started_after": _INTEGER,
     "sort_by": {"type": "string", "enum": ["email", "count", "received_count", "sent_count"]},
     "primary": _FLAG,
+    "include_extended_counts": _FLAG,
+    "flag_seen": _FLAG,
 }
 SOURCE = [
     "email", "server", "username", "password", "port", "use_ssl", "type", "sync_period",
@@ -126,7 +128,10 @@ OPERATIONS: list[Operation] = [
           ("delete", (), "object")),
     *_ops(ACCOUNT + "/sync", "an account's syncs", ("get", (), "object"), ("post", (), "object")),
     *_ops(SOURCE_PATH + "/sync", "a source's syncs", ("get", (), "object"), ("post", (), "object")),
-    *_ops(SOURCE_PATH + "/folders", "a source's folders", ("get", (), "array")),
+    *_ops(SOURCE_PATH + "/folders", "a source's folders", ("get", ("include_extended_counts",), "array")),
+    *_ops(SOURCE_PATH + "/folders/{folder}", "a folder", ("get", ("include_extended_counts",), "object")),
+    *_ops(SOURCE_PATH + "/folders/{folder}/messages", "a folder's messages, synced first",
+          ("get", (*MESSAGE_OPTIONS, "flag_seen", "limit", "offset"), "array")),
     *_ops(ACCOUNT + "/messages", "messages",
           ("get", ("include_flags", "include_thread_size", *MAIL_FILTERS), "array")),
     *_ops(MESSAGE, "a message", ("get", MESSAGE_OPTIONS, "object")),

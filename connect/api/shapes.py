@@ -96,11 +96,24 @@ def token_shape(
     }
 
 
-def folder_shape(folder: dict[str, Any]) -> dict[str, Any]:
-    return {
+SPECIAL_USE = ("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash", "\\Important")
+
+
+def folder_shape(folder: dict[str, Any], url: str, extended_counts: bool = False) -> dict[str, Any]:
+    """``url`` is the source's. A folder in the index is one the sync covers (``included_in_sync``)."""
+    shape = {
         "name": folder["name"],
         "attributes": {attribute.lstrip("\\"): True for attribute in folder["attributes"]},
         "delim": folder["delimiter"],
         "nb_messages": folder["nb_messages"],
-        "nb_unseen_messages": folder["nb_unseen_messages"],
+        "included_in_sync": True,
+        "resource_url": f"{url}/folders/{folder['name']}",
     }
+    if extended_counts:
+        shape["nb_unseen_messages"] = folder["nb_unseen_messages"]
+    special = [a for a in folder["attributes"] if a.lower() in {s.lower() for s in SPECIAL_USE}]
+    if special:
+        shape["symbolic_name"] = special[0]
+    elif folder["name"].upper() == "INBOX":
+        shape["symbolic_name"] = "\\Inbox"
+    return shape

@@ -99,6 +99,17 @@ def folders(tenant: Tenant, source: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def find_folder(tenant: Tenant, source: dict[str, Any], name: str) -> dict[str, Any]:
+    """A folder of the source, by full name or symbolic name; a raw ``+`` in a URL's folder
+    path means a space (Context.IO's documented spelling) unless a folder has the ``+``."""
+    row = storage.folder_of(tenant.database, source["id"], name)
+    if row is None and "+" in name:
+        row = storage.folder_of(tenant.database, source["id"], name.replace("+", " "))
+    if row is None:
+        raise NotFound(f"folder {name} not found in source {source['label']}")
+    return {**row, "attributes": json.loads(row["attributes"])}
+
+
 def counts(tenant: Tenant, account_id: str) -> dict[str, int]:
     return storage.account_counts(tenant.database, account_id)
 

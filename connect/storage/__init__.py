@@ -74,6 +74,7 @@ from .helper import (
 from .idle import hold_idle_sources, idle_sources_held
 from .index import (
     delete_folder,
+    folder_of,
     folder_uids,
     folders_of,
     forget_locations,
@@ -104,6 +105,7 @@ from .jobs import (
     renew_sync_lease,
     start_initial_sync_progress,
     sync_context,
+    sync_job_state,
     sync_jobs_list,
     worker_status,
 )

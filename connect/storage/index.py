@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, delete, exists, func, select, update
 from .contacts import record_addresses
 from .database import Database
 from .dialect import insert, insert_ignoring_conflicts
+from .mail import folder_named
 from .schema import files, folders, message_locations, messages, sources
 from .threads import assign_threads
 from .webhooks import is_watched, record_message_events, snapshot
@@ -23,6 +24,12 @@ from .webhooks import is_watched, record_message_events, snapshot
 
 def folders_of(database: Database, source_id: int) -> list[dict[str, Any]]:
     return database.rows(select(folders).where(folders.c.source_id == source_id).order_by(folders.c.name))
+
+
+def folder_of(database: Database, source_id: int, name: str) -> dict[str, Any] | None:
+    """A source's folder by its full name or a symbolic one (``\\Sent``)."""
+    query = select(folders).where(folders.c.source_id == source_id, folder_named(name))
+    return database.first(query.order_by(folders.c.name).limit(1))
 
 
 def save_folder(database: Database, source_id: int, name: str, delimiter: str, attributes: str) -> dict:

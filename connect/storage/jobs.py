@@ -256,6 +256,10 @@ def worker_status(database: Database, now: int) -> dict[str, Any]:
     return {"last_heartbeat": heartbeat["heartbeat"] if heartbeat else None, "backlog": backlog["due"]}
 
 
+def sync_job_state(database: Database, job_id: int) -> str | None:
+    return database.scalar(select(sync_jobs.c.state).where(sync_jobs.c.id == job_id))
+
+
 def sync_jobs_list(database: Database) -> list[dict[str, Any]]:
     return database.rows(select(sync_jobs).order_by(sync_jobs.c.id))
 

@@ -42,6 +42,7 @@ class MailFilters:
     indexed_before: int | None = None
     indexed_after: int | None = None
     descending: bool = True
+    seen: bool | None = None  # with ``folder``: only messages (not) \\Seen there
     limit: int = 100
     offset: int = 0
 
@@ -89,6 +90,29 @@ def _located(*conditions) -> ColumnElement[bool]:
     )
 
 
+# Symbolic folder names (RFC 6154, and Gmail's older XLIST spellings) and the attribute each is.
+SYMBOLIC = {
+    "\\allmail": "\\all",
+    "\\spam": "\\junk",
+    "\\starred": "\\flagged",
+}
+
+
+def folder_named(name: str) -> ColumnElement[bool]:
+    """A folder by its full name (INBOX in any case) or by a symbolic name (``\\Sent``)."""
+    if not name.startswith("\\"):
+        if name.upper() == "INBOX":
+            return func.upper(folders.c.name) == "INBOX"
+        return folders.c.name == name
+    symbolic = SYMBOLIC.get(name.lower(), name.lower())
+    if symbolic == "\\inbox":
+        return func.upper(folders.c.name) == "INBOX"
+    # attributes are stored as JSON: ["\\HasNoChildren", "\\Sent"]
+    # (a backslash is an escape character in PostgreSQL's LIKE unless another one is named)
+    pattern = '%"' + symbolic.replace("\\", "\\\\") + '"%'
+    return func.lower(folders.c.attributes).like(pattern, escape="^")
+
+
 def clauses(database: Database, filters: MailFilters) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if filters.subject:
@@ -99,7 +123,11 @@ def clauses(database: Database, filters: MailFilters) -> list[ColumnElement[bool
     if filters.any_address:
         where.append(or_(*(_address(database, name, filters.any_address) for name in ADDRESS_FIELDS)))
     if filters.folder:
-        where.append(_located(folders.c.name == filters.folder))
+        here = [folder_named(filters.folder)]
+        if filters.seen is not None:
+            seen = message_locations.c.flags.like('%"\\\\Seen"%', escape="^")
+            here.append(seen if filters.seen else ~seen)
+        where.append(_located(*here))
     if filters.source:
         where.append(
             exists(
