@@ -33,6 +33,7 @@ from . import (  # noqa: F401  (their routes register on import)
     email_addresses,
     folders,
     hosted,
+    mail_writes,
     messages,
     oauth_providers,
     threads,

@@ -58,7 +58,8 @@ PARAMETER_TYPES: dict[str, dict[str, Any]] = {
     "sort_by": {"type": "string", "enum": ["email", "count", "received_count", "sent_count"]},
     "primary": _FLAG,
     "include_extended_counts": _FLAG,
-    "flag_seen": _FLAG,
+    **{name: _FLAG for name in ("seen", "answered", "flagged", "deleted", "draft", "nonjunk")},
+    **{f"flag_{name}": _FLAG for name in ("seen", "answered", "flagged", "deleted", "draft", "nonjunk")},
 }
 SOURCE = [
     "email", "server", "username", "password", "port", "use_ssl", "type", "sync_period",
@@ -87,6 +88,8 @@ WEBHOOK = [
     "sync_period", "active",
 ]  # fmt: skip
 MESSAGE_OPTIONS = ("include_flags", "include_body", "include_headers", "body_type", "include_thread_size")
+FLAG_NAMES = ("seen", "answered", "flagged", "deleted", "draft", "nonjunk")
+FLAG_FIELDS = tuple(f"flag_{name}" for name in FLAG_NAMES)
 THREAD_PAGE = (*MESSAGE_OPTIONS, "limit", "offset")
 THREAD_FILTERS = (
     "subject", "email", "from", "to", "cc", "bcc", "folder", "indexed_before", "indexed_after",
@@ -129,19 +132,21 @@ OPERATIONS: list[Operation] = [
     *_ops(ACCOUNT + "/sync", "an account's syncs", ("get", (), "object"), ("post", (), "object")),
     *_ops(SOURCE_PATH + "/sync", "a source's syncs", ("get", (), "object"), ("post", (), "object")),
     *_ops(SOURCE_PATH + "/folders", "a source's folders", ("get", ("include_extended_counts",), "array")),
-    *_ops(SOURCE_PATH + "/folders/{folder}", "a folder", ("get", ("include_extended_counts",), "object")),
+    *_ops(SOURCE_PATH + "/folders/{folder}", "a folder", ("get", ("include_extended_counts",), "object"),
+          ("put", ("delim",), "object"), ("delete", (), "object")),
     *_ops(SOURCE_PATH + "/folders/{folder}/messages", "a folder's messages, synced first",
           ("get", (*MESSAGE_OPTIONS, "flag_seen", "limit", "offset"), "array")),
     *_ops(ACCOUNT + "/messages", "messages",
-          ("get", ("include_flags", "include_thread_size", *MAIL_FILTERS), "array")),
-    *_ops(MESSAGE, "a message", ("get", MESSAGE_OPTIONS, "object")),
+          ("get", ("include_flags", "include_thread_size", *MAIL_FILTERS), "array"),
+          ("post", ("dst_source", "dst_folder", "message", *FLAG_FIELDS), "object")),
+    *_ops(MESSAGE, "a message", ("get", MESSAGE_OPTIONS, "object"), ("delete", (), "object")),
     *_ops(MESSAGE + "/thread", "the thread a message is in", ("get", THREAD_PAGE, "object")),
     *_ops(ACCOUNT + "/threads", "threads", ("get", THREAD_FILTERS, "array")),
     *_ops(ACCOUNT + "/threads/{thread_id}", "a thread", ("get", THREAD_PAGE, "object")),
     *_ops(MESSAGE + "/source", "a message's raw source", ("get", (), "message/rfc822")),
     *_ops(MESSAGE + "/body", "a message's text parts", ("get", ("type",), "array")),
     *_ops(MESSAGE + "/headers", "a message's headers", ("get", (), "object")),
-    *_ops(MESSAGE + "/flags", "a message's flags", ("get", (), "object")),
+    *_ops(MESSAGE + "/flags", "a message's flags", ("get", (), "object"), ("post", FLAG_NAMES, "object")),
     *_ops(ACCOUNT + "/files", "files", ("get", tuple(MAIL_FILTERS), "array")),
     *_ops(ACCOUNT + "/files/{file_id}", "a file", ("get", (), "object")),
     *_ops(ACCOUNT + "/files/{file_id}/content", "a file's content", ("get", (), "application/octet-stream")),

@@ -1,0 +1,75 @@
+"""Writes to the mail itself (``contextio-2.0-more.md`` §5.2, §6): flags, deleting a message,
+adding one, creating and deleting folders. Each is done on the mail server, then the changed
+folders are synced before the answer."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+
+from ..domain import sources
+from ..domain.errors import InvalidParameter
+from ..domain.mail_writes import FLAGS, MailChanges
+from ..domain.message_shape import flags_shape
+from ..sync.on_demand import sync_folder_now
+from ..sync.writes import MailWriter
+from .blueprint import live_mail, parameters, route, success, tenant
+
+MAX_MESSAGE_BYTES = 1024 * 1024 - 64 * 1024  # what a request may carry, less the form around it
+
+
+def _changes() -> MailChanges:
+    app = current_app._get_current_object()
+    writer = MailWriter(
+        tenant().database,
+        current_app.extensions["connect.vault"],
+        current_app.extensions["connect.tokens"],
+        current_app.extensions["connect.connection"],
+    )
+    return MailChanges(tenant(), writer, lambda source_id, folder: sync_folder_now(app, source_id, folder))
+
+
+def _flags(prefix: str = "") -> dict[str, bool]:
+    given = parameters()
+    return {name: given.flag(prefix + name) for name in FLAGS if given.given(prefix + name)}
+
+
+@route("/accounts/<account_id>/messages/<message_id>/flags", methods=["POST"])
+def set_flags(account_id: str, message_id: str) -> Response:
+    """Set or clear ``seen``, ``answered``, ``flagged``, ``deleted``, ``draft``, ``nonjunk``;
+    the flags read back from the server."""
+    locations = _changes().set_flags(account_id, message_id, _flags())
+    return success(flags=flags_shape(live_mail().flags(locations)))
+
+
+@route("/accounts/<account_id>/messages/<message_id>", methods=["DELETE"])
+def delete_message(account_id: str, message_id: str) -> Response:
+    _changes().delete_message(account_id, message_id)
+    return success()
+
+
+@route("/accounts/<account_id>/messages", methods=["POST"])
+def append_message(account_id: str) -> Response:
+    """A raw RFC 822 ``message`` (a file part or a field) into ``dst_folder``, with ``flag_*``."""
+    given = parameters()
+    folder = given.text("dst_folder", required=True)
+    upload = request.files.get("message")
+    raw = upload.read(MAX_MESSAGE_BYTES + 1) if upload else (request.values.get("message") or "").encode()
+    if not raw.strip():
+        raise InvalidParameter("message is required: the raw RFC 822 message")
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise InvalidParameter("message is larger than a request may carry")
+    _changes().append_message(account_id, given.text("dst_source"), folder, raw, _flags("flag_"))
+    return success()
+
+
+@route("/accounts/<account_id>/sources/<label>/folders/<path:folder>", methods=["PUT", "DELETE"])
+def change_folder(account_id: str, label: str, folder: str) -> Response:
+    """PUT creates the folder (and its parents; one that exists is fine), ``delim`` being the
+    separator the path uses; DELETE removes it and its messages for good."""
+    source = sources.find_source(tenant(), account_id, label)
+    path = folder.removesuffix("/")
+    if request.method == "PUT":
+        _changes().create_folder(source, path, parameters().text("delim", max_length=1) or "/")
+    else:
+        _changes().delete_folder(source, path)
+    return success()

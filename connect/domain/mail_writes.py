@@ -1,0 +1,107 @@
+"""Changes to the mail itself (``contextio-2.0-more.md`` §5.2, §6): made in the mailbox with
+the source's credentials, then the changed folders are synced, so the answer's next read shows
+them. Nothing in the index changes when the server refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .. import storage
+from .errors import InvalidParameter, NotFound
+from .mail import find_folder, find_message
+from .tenant import Tenant
+
+FLAGS = {
+    "seen": "\\Seen",
+    "answered": "\\Answered",
+    "flagged": "\\Flagged",
+    "deleted": "\\Deleted",
+    "draft": "\\Draft",
+    "nonjunk": "$NotJunk",
+}
+
+
+class Writer(Protocol):
+    def store_flags(self, locations: list[dict[str, Any]], add: list[str], remove: list[str]) -> None: ...
+
+    def delete_message(self, locations: list[dict[str, Any]]) -> None: ...
+
+    def append(self, source_id: int, folder: str, raw: bytes, flags: list[str]) -> None: ...
+
+    def create_folder(self, source_id: int, name: str) -> None: ...
+
+    def delete_folder(self, source_id: int, name: str) -> None: ...
+
+
+#: Brings one folder of a source into the index now: ``(source_id, folder name)``.
+Refresh = Callable[[int, str], object]
+
+
+@dataclass(frozen=True)
+class MailChanges:
+    """One API client's changes to the mail of its accounts."""
+
+    tenant: Tenant
+    writer: Writer
+    refresh: Refresh
+
+    def _refresh_where(self, locations: list[dict[str, Any]]) -> None:
+        for source_id, folder in dict.fromkeys((loc["source_id"], loc["folder"]) for loc in locations):
+            self.refresh(source_id, folder)
+
+    def set_flags(self, account_id: str, message_id: str, wanted: dict[str, bool]) -> list[dict[str, Any]]:
+        """Set (True) and clear (False) the named flags on every copy; none named, no change.
+        The message's locations, for reading its flags back."""
+        locations = find_message(self.tenant, account_id, message_id)["locations"]
+        add = [FLAGS[name] for name, on in wanted.items() if on]
+        remove = [FLAGS[name] for name, on in wanted.items() if not on]
+        if add or remove:
+            self.writer.store_flags(locations, add, remove)
+            self._refresh_where(locations)
+        return locations
+
+    def delete_message(self, account_id: str, message_id: str) -> None:
+        locations = find_message(self.tenant, account_id, message_id)["locations"]
+        self.writer.delete_message(locations)
+        self._refresh_where(locations)
+
+    def append_message(
+        self, account_id: str, source_label: str | None, folder: str, raw: bytes, flags: dict[str, bool]
+    ) -> None:
+        """Add a message to a folder of one of the account's sources (the only one, when the
+        account has one and none is named)."""
+        sources = storage.sources_of(self.tenant.database, [account_id])
+        if source_label is None:
+            if len(sources) != 1:
+                raise InvalidParameter("dst_source is required: the account has several sources")
+            source = sources[0]
+        else:
+            source = next((s for s in sources if s["label"] == source_label), None)
+            if source is None:
+                raise NotFound(f"source {source_label} not found in account {account_id}")
+        target = find_folder(self.tenant, source, folder)
+        on = [FLAGS[name] for name, wanted in flags.items() if wanted]
+        self.writer.append(source["id"], target["name"], raw, on)
+        self.refresh(source["id"], target["name"])
+
+    def create_folder(self, source: dict[str, Any], path: str, delim: str) -> None:
+        """``path`` uses ``delim`` between levels; the server's own separator is used on it."""
+        known = storage.folders_of(self.tenant.database, source["id"])
+        separator = next((row["delimiter"] for row in known if row["delimiter"]), "/")
+        name = separator.join(part for part in path.split(delim or "/") if part)
+        if not name:
+            raise InvalidParameter("a folder needs a name")
+        self.writer.create_folder(source["id"], name)
+        self.refresh(source["id"], name)
+
+    def delete_folder(self, source: dict[str, Any], path: str) -> None:
+        """The folder and its messages, for good; never INBOX."""
+        folder = find_folder(self.tenant, source, path)
+        if folder["name"].upper() == "INBOX":
+            raise InvalidParameter("INBOX cannot be deleted")
+        self.writer.delete_folder(source["id"], folder["name"])
+        storage.delete_folder(self.tenant.database, folder["id"])
+        storage.forget_orphan_messages(self.tenant.database, source["account_id"])

@@ -1,0 +1,113 @@
+"""Changing mail in the mailbox itself, with the source's own credentials: flags, deletions,
+new messages, folders. The index is brought up to date by a sync of what changed right after
+(``on_demand``), so the next read shows the write.
+
+A server that refuses says why: ``WriteRefused`` (409) with its words; one that can't be
+reached is ``MailboxUnavailable`` (502), as for live reads.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import ssl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from .. import storage
+from ..domain.crypto import Vault
+from ..domain.errors import Conflict
+from ..storage import Database
+from .fetch import MailboxUnavailable
+from .imap import SyncFailure, close_quietly, server_text
+from .login import Connection, log_in
+from .oauth_tokens import AccessTokens
+
+IMAP_ERRORS = (IMAPClientError, imaplib.IMAP4.error, OSError, ssl.SSLError)
+
+
+class WriteRefused(Conflict):
+    """The mail server would not make the change; its reason is in the message."""
+
+
+class MailWriter:
+    def __init__(
+        self, database: Database, vault: Vault, tokens: AccessTokens, connection: Connection
+    ) -> None:
+        self.database, self.vault, self.tokens, self.connection = database, vault, tokens, connection
+
+    @contextmanager
+    def _session(self, source_id: int) -> Iterator[IMAPClient]:
+        source = storage.sync_context(self.database, source_id)
+        if source is None:
+            raise MailboxUnavailable("the source is gone")
+        try:
+            client = log_in(source, self.vault, self.tokens, self.connection)
+        except SyncFailure as failure:
+            raise MailboxUnavailable(f"the mailbox can't be reached right now: {failure.reason}") from None
+        try:
+            yield client
+        finally:
+            close_quietly(client)
+
+    def _run(self, source_id: int, what: str, change: Callable[[IMAPClient], Any]) -> Any:
+        with self._session(source_id) as client:
+            try:
+                return change(client)
+            except (IMAPClientError, imaplib.IMAP4.error) as error:
+                raise WriteRefused(f"the mail server refused to {what}: {server_text(error)}") from None
+            except (OSError, ssl.SSLError) as error:
+                broke = f"the connection broke while trying to {what}: {server_text(error)}"
+                raise MailboxUnavailable(broke) from None
+
+    def store_flags(self, locations: list[dict[str, Any]], add: list[str], remove: list[str]) -> None:
+        """Set and clear flags on every copy of the message."""
+        for source_id, here in _by_source(locations).items():
+
+            def change(client: IMAPClient, here=here) -> None:
+                for location in here:
+                    client.select_folder(location["folder"])
+                    if add:
+                        client.add_flags([location["uid"]], add, silent=True)
+                    if remove:
+                        client.remove_flags([location["uid"]], remove, silent=True)
+
+            self._run(source_id, "change the flags", change)
+
+    def delete_message(self, locations: list[dict[str, Any]]) -> None:
+        """Gone for good from every folder holding it: ``\\Deleted``, then UID EXPUNGE of just
+        that message (other messages marked deleted stay) where the server can."""
+        for source_id, here in _by_source(locations).items():
+
+            def change(client: IMAPClient, here=here) -> None:
+                uidplus = client.has_capability("UIDPLUS")
+                for location in here:
+                    client.select_folder(location["folder"])
+                    client.add_flags([location["uid"]], [b"\\Deleted"], silent=True)
+                    if uidplus:
+                        client.uid_expunge([location["uid"]])
+
+            self._run(source_id, "delete the message", change)
+
+    def append(self, source_id: int, folder: str, raw: bytes, flags: list[str]) -> None:
+        self._run(source_id, f"add the message to {folder}", lambda client: client.append(folder, raw, flags))
+
+    def create_folder(self, source_id: int, name: str) -> None:
+        def change(client: IMAPClient) -> None:
+            if not client.folder_exists(name):  # PUT twice is still a success
+                client.create_folder(name)
+
+        self._run(source_id, f"create {name}", change)
+
+    def delete_folder(self, source_id: int, name: str) -> None:
+        self._run(source_id, f"delete {name}", lambda client: client.delete_folder(name))
+
+
+def _by_source(locations: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for location in locations:
+        grouped.setdefault(location["source_id"], []).append(location)
+    return grouped
