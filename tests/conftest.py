@@ -200,7 +200,7 @@ class ApiServer:
 
 
 @pytest.fixture(scope="session", params=ENGINES)
-def api_server(request, tmp_path_factory) -> Iterator[ApiServer]:
+def api_server(request, tmp_path_factory, test_ca) -> Iterator[ApiServer]:
     folder = tmp_path_factory.mktemp("api-server")
     database = database_for(request.param, folder, request)
     environment = {
@@ -208,6 +208,7 @@ def api_server(request, tmp_path_factory) -> Iterator[ApiServer]:
         "SECRET_KEY": API_SECRET_KEY,
         "CONNECT_DATABASE": database,
         "CONNECT_ALLOW_PRIVATE_CALLBACKS": "1",
+        "SSL_CERT_FILE": str(test_ca.ca_file),  # it reaches the test Dovecot's mailboxes
     }
     log = folder / "gunicorn.log"
     with gunicorn(environment, log) as base_url:

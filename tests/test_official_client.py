@@ -218,3 +218,22 @@ def test_email_addresses_through_the_official_client(contextio):
     [old] = [a for a in account.get_email_addresses() if a.email == "main@example.com"]
     assert old.delete() is True
     assert [a.email for a in account.get_email_addresses()] == ["alias@example.com"]
+
+
+def test_a_message_is_posted_through_the_official_client(contextio, api_server, dovecot, mailbox_user):
+    """The client sends multipart/form-data with no boundary and a url-encoded body (§0)."""
+    from tests.dovecot import message
+
+    user = mailbox_user(folders=("Archive",))
+    account = contextio.post_account(
+        email=user, server="127.0.0.1", username=user, port=dovecot.imaps_port, use_ssl=1, type="IMAP",
+        password=dovecot.users[user],
+    )  # fmt: skip
+    api_server.sync()
+    [source] = account.get_sources()
+    raw = message("Posted by the official client").decode()
+    assert account.post_message(dst_source=source.label, dst_folder="Archive", message=raw, flag_seen=1)
+    with dovecot.imap(user) as session:
+        session.select_folder("Archive")
+        [(_, data)] = session.fetch(session.search(), ["ENVELOPE", "FLAGS"]).items()
+    assert data[b"ENVELOPE"].subject == b"Posted by the official client" and b"\\Seen" in data[b"FLAGS"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
@@ -63,6 +64,11 @@ def tenant() -> Tenant:
 
 
 def parameters() -> Parameters:
+    if request.mimetype == "multipart/form-data" and "boundary" not in request.mimetype_params:
+        # Context.IO's Python client sends a url-encoded body under this type, with no boundary
+        # (so no multipart parser can read it): read it for what it is.
+        form = parse_qsl(request.get_data(as_text=True), keep_blank_values=True)
+        return Parameters({**request.args.to_dict(), **dict(form)})
     return Parameters(request.values.to_dict())
 
 

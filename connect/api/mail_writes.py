@@ -53,7 +53,7 @@ def append_message(account_id: str) -> Response:
     given = parameters()
     folder = given.text("dst_folder", required=True)
     upload = request.files.get("message")
-    raw = upload.read(MAX_MESSAGE_BYTES + 1) if upload else (request.values.get("message") or "").encode()
+    raw = upload.read(MAX_MESSAGE_BYTES + 1) if upload else (given.raw("message") or "").encode()
     if not raw.strip():
         raise InvalidParameter("message is required: the raw RFC 822 message")
     if len(raw) > MAX_MESSAGE_BYTES:

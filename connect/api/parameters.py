@@ -41,6 +41,10 @@ class Parameters:
             raise InvalidParameter(f"{name} must be at most {max_length} printable characters")
         return value
 
+    def raw(self, name: str) -> str | None:
+        """The value exactly as sent (a whole message, line breaks and all)."""
+        return self._raw.get(name) or None
+
     def secret(self, name: str) -> str | None:
         """Like text, but a password keeps its spaces and may be long."""
         value = self._raw.get(name, "")
