@@ -153,6 +153,15 @@ class MailWorld:
             uri.removeprefix("http://localhost"), method=method, headers=headers, data=body
         )
 
+    def signed_json(self, method: str, path: str, document: Any):
+        """A signed call whose body is JSON (outside the OAuth signature, as RFC 5849 says)."""
+        uri, headers, _ = Client(self.consumer_key, client_secret=self.consumer_secret).sign(
+            f"http://localhost{path}", http_method=method
+        )
+        return self.app.test_client().open(
+            uri.removeprefix("http://localhost"), method=method, headers=headers, json=document
+        )
+
     def get(self, path: str, **parameters: Any):
         """GET /2.0/<path> through the app, signed as this world's API client: the response."""
         query = f"?{urlencode(parameters)}" if parameters else ""

@@ -94,3 +94,58 @@ def test_folders_are_created_and_deleted_on_the_server(world, dovecot, mailbox):
     assert world.get(f"accounts/{account_id}/sources/{label}/folders/Archive").status_code == 404
     assert world.signed("DELETE", f"{base}/INBOX").status_code == 400
     assert world.signed("DELETE", f"{base}/Nowhere").status_code == 404
+
+
+def subjects_in(dovecot, user: str, folder: str) -> list[str]:
+    return sorted(server_flags(dovecot, user, folder))
+
+
+def test_a_message_is_copied_and_moved_within_its_source_and_to_another(
+    world, dovecot, mailbox_user, mailbox
+):
+    account_id, _, user, ids = mailbox
+    path = f"/2.0/accounts/{account_id}/messages"
+    assert world.signed("POST", f"{path}/{ids['Keep']}", dst_folder="Archive", flag_flagged=1).json == {
+        "success": True
+    }
+    assert subjects_in(dovecot, user, "INBOX") == ["Drop", "Keep"]
+    assert server_flags(dovecot, user, "Archive") == {"Keep": {b"\\Flagged"}}
+    folders = world.api(f"accounts/{account_id}/messages/{ids['Keep']}")["folders"]
+    assert sorted(folders) == ["Archive", "INBOX"]  # one message, in two folders, at once
+
+    assert world.signed("POST", f"{path}/{ids['Drop']}", dst_folder="\\Sent", move=1).json == {
+        "success": True
+    }
+    assert subjects_in(dovecot, user, "INBOX") == ["Keep"] and subjects_in(dovecot, user, "Sent") == ["Drop"]
+    assert world.api(f"accounts/{account_id}/messages/{ids['Drop']}")["folders"] == ["Sent"]
+
+    other = mailbox_user(folders=("Archive",))
+    other_label = world.add_source(account_id, other)
+    world.sync()
+    copied = world.signed("POST", f"{path}/{ids['Keep']}", dst_folder="Archive", dst_source=other_label)
+    assert copied.json == {"success": True}
+    assert subjects_in(dovecot, other, "Archive") == ["Keep"]
+    assert world.signed("POST", f"{path}/{ids['Keep']}", dst_folder="Nowhere").status_code == 404
+    assert world.signed("POST", f"{path}/{ids['Keep']}").status_code == 400
+
+
+def test_a_messages_folders_are_added_removed_and_set(world, dovecot, mailbox):
+    account_id, _, user, ids = mailbox
+    path = f"/2.0/accounts/{account_id}/messages/{ids['Keep']}/folders"
+    assert world.signed("POST", path, **{"add[]": "Archive"}).json == {"success": True}
+    assert subjects_in(dovecot, user, "Archive") == ["Keep"]
+    assert world.signed("POST", path, remove="Archive").json == {"success": True}
+    assert subjects_in(dovecot, user, "Archive") == []
+    assert world.signed("POST", path).status_code == 400
+
+    assert world.signed_json("PUT", path, [{"name": "Archive"}, {"symbolic_name": "\\Sent"}]).json == {
+        "success": True
+    }
+    assert (subjects_in(dovecot, user, "INBOX"), subjects_in(dovecot, user, "Sent")) == (["Drop"], ["Keep"])
+    assert subjects_in(dovecot, user, "Archive") == ["Keep"]
+    assert sorted(world.api(f"accounts/{account_id}/messages/{ids['Keep']}")["folders"]) == [
+        "Archive",
+        "Sent",
+    ]
+    assert world.signed_json("PUT", path, []).status_code == 400  # an empty set would delete it
+    assert world.signed("PUT", path).status_code == 400

@@ -4,6 +4,8 @@ folders are synced before the answer."""
 
 from __future__ import annotations
 
+import json
+
 from flask import Response, current_app, request
 
 from ..domain import sources
@@ -25,7 +27,9 @@ def _changes() -> MailChanges:
         current_app.extensions["connect.tokens"],
         current_app.extensions["connect.connection"],
     )
-    return MailChanges(tenant(), writer, lambda source_id, folder: sync_folder_now(app, source_id, folder))
+    return MailChanges(
+        tenant(), writer, lambda source_id, folder: sync_folder_now(app, source_id, folder), live_mail()
+    )
 
 
 def _flags(prefix: str = "") -> dict[str, bool]:
@@ -45,6 +49,50 @@ def set_flags(account_id: str, message_id: str) -> Response:
 def delete_message(account_id: str, message_id: str) -> Response:
     _changes().delete_message(account_id, message_id)
     return success()
+
+
+@route("/accounts/<account_id>/messages/<message_id>", methods=["POST"])
+def copy_message(account_id: str, message_id: str) -> Response:
+    """Copy to ``dst_folder`` (of ``dst_source``, or ``dst_label``, when another source's),
+    moving it with ``move=1``; ``flag_*`` are set on the copy."""
+    given = parameters()
+    folder = given.text("dst_folder", required=True)
+    label = given.text("dst_source") or given.text("dst_label")
+    _changes().copy_message(account_id, message_id, folder, label, given.flag("move"), _flags("flag_"))
+    return success()
+
+
+@route("/accounts/<account_id>/messages/<message_id>/folders", methods=["POST", "PUT"])
+def message_folders(account_id: str, message_id: str) -> Response:
+    """POST ``add`` / ``remove`` (each may repeat, as ``add[]``); PUT a JSON list of
+    ``{"name": …}`` or ``{"symbolic_name": …}``: exactly the folders that should hold it."""
+    if request.method == "PUT":
+        names = _folder_list(request.get_data(as_text=True))
+        _changes().set_folders(account_id, message_id, names)
+        return success()
+    add, remove = _repeated("add"), _repeated("remove")
+    if not add and not remove:
+        raise InvalidParameter("add or remove is required: the folder to file it in or take it out of")
+    _changes().change_folders(account_id, message_id, add, remove)
+    return success()
+
+
+def _repeated(name: str) -> list[str]:
+    values = request.values.getlist(name) + request.values.getlist(f"{name}[]")
+    return [value.strip() for value in values if value.strip()]
+
+
+def _folder_list(body: str) -> list[str]:
+    try:
+        wanted = json.loads(body)
+    except ValueError:
+        raise InvalidParameter("the body must be a JSON list of folders") from None
+    if not isinstance(wanted, list) or not all(isinstance(item, dict) for item in wanted):
+        raise InvalidParameter('the body must be a JSON list like [{"name": "INBOX"}]')
+    names = [item.get("name") or item.get("symbolic_name") for item in wanted]
+    if not all(isinstance(name, str) and name for name in names):
+        raise InvalidParameter("each folder needs a name or a symbolic_name")
+    return names
 
 
 @route("/accounts/<account_id>/messages", methods=["POST"])

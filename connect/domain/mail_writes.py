@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from .. import storage
 from .errors import InvalidParameter, NotFound
-from .mail import find_folder, find_message
+from .mail import Mailboxes, find_folder, find_message
 from .tenant import Tenant
 
 FLAGS = {
@@ -31,6 +31,10 @@ class Writer(Protocol):
 
     def append(self, source_id: int, folder: str, raw: bytes, flags: list[str]) -> None: ...
 
+    def copy(self, location: dict[str, Any], folder: str, move: bool, flags: list[str]) -> None: ...
+
+    def remove(self, location: dict[str, Any]) -> None: ...
+
     def create_folder(self, source_id: int, name: str) -> None: ...
 
     def delete_folder(self, source_id: int, name: str) -> None: ...
@@ -47,6 +51,7 @@ class MailChanges:
     tenant: Tenant
     writer: Writer
     refresh: Refresh
+    reader: Mailboxes  # reads a message whole, to copy it to another source
 
     def _refresh_where(self, locations: list[dict[str, Any]]) -> None:
         for source_id, folder in dict.fromkeys((loc["source_id"], loc["folder"]) for loc in locations):
@@ -86,6 +91,68 @@ class MailChanges:
         on = [FLAGS[name] for name, wanted in flags.items() if wanted]
         self.writer.append(source["id"], target["name"], raw, on)
         self.refresh(source["id"], target["name"])
+
+    def _source(self, account_id: str, label: str | None, default: dict[str, Any]) -> dict[str, Any]:
+        if label is None:
+            return default
+        found = storage.source(self.tenant.database, account_id, label)
+        if found is None:
+            raise NotFound(f"source {label} not found in account {account_id}")
+        return found
+
+    def copy_message(
+        self,
+        account_id: str,
+        message_id: str,
+        folder: str,
+        source_label: str | None,
+        move: bool,
+        flags: dict[str, bool],
+    ) -> None:
+        """Copy, or move, to a folder of the source holding it (or of ``source_label``'s)."""
+        locations = find_message(self.tenant, account_id, message_id)["locations"]
+        here = locations[0]
+        holder = storage.source_by_id(self.tenant.database, here["source_id"])
+        target_source = self._source(account_id, source_label, holder)
+        target = find_folder(self.tenant, target_source, folder)
+        on = [FLAGS[name] for name, wanted in flags.items() if wanted]
+        if target_source["id"] == holder["id"]:
+            self.writer.copy(here, target["name"], move, on)
+        else:
+            self.writer.append(target_source["id"], target["name"], self.reader.raw_message([here]), on)
+            if move:
+                self.writer.remove(here)
+        self.refresh(target_source["id"], target["name"])
+        if move:
+            self._refresh_where([here])
+
+    def change_folders(self, account_id: str, message_id: str, add: list[str], remove: list[str]) -> None:
+        """File the message in (``add``: a copy) or take it out of (``remove``) folders of the
+        source holding it; a folder it is already in, or not in, is no change."""
+        locations = find_message(self.tenant, account_id, message_id)["locations"]
+        here = locations[0]
+        holder = storage.source_by_id(self.tenant.database, here["source_id"])
+        mine = [loc for loc in locations if loc["source_id"] == holder["id"]]
+        targets = [find_folder(self.tenant, holder, name)["name"] for name in add]
+        leaving = [find_folder(self.tenant, holder, name)["name"] for name in remove]
+        for name in dict.fromkeys(targets):
+            if name not in {loc["folder"] for loc in mine}:
+                self.writer.copy(here, name, False, [])
+                self.refresh(holder["id"], name)
+        for location in mine:
+            if location["folder"] in leaving:
+                self.writer.remove(location)
+                self.refresh(holder["id"], location["folder"])
+
+    def set_folders(self, account_id: str, message_id: str, names: list[str]) -> None:
+        """Make the set of folders holding it exactly ``names`` (never empty: that would delete)."""
+        if not names:
+            raise InvalidParameter("a message must stay in at least one folder (DELETE removes it)")
+        locations = find_message(self.tenant, account_id, message_id)["locations"]
+        holder = storage.source_by_id(self.tenant.database, locations[0]["source_id"])
+        wanted = {find_folder(self.tenant, holder, name)["name"] for name in names}
+        current = {loc["folder"] for loc in locations if loc["source_id"] == holder["id"]}
+        self.change_folders(account_id, message_id, sorted(wanted - current), sorted(current - wanted))
 
     def create_folder(self, source: dict[str, Any], path: str, delim: str) -> None:
         """``path`` uses ``delim`` between levels; the server's own separator is used on it."""

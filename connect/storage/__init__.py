@@ -26,6 +26,7 @@ from .accounts import (
     insert_account,
     insert_source,
     source,
+    source_by_id,
     source_labels,
     sources_of,
     sources_using_provider,

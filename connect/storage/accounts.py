@@ -103,6 +103,10 @@ def source(database: Database, account_id: str, label: str) -> dict[str, Any] | 
     return database.first(select(sources).where(sources.c.account_id == account_id, sources.c.label == label))
 
 
+def source_by_id(database: Database, source_id: int) -> dict[str, Any] | None:
+    return database.first(select(sources).where(sources.c.id == source_id))
+
+
 def first_source(database: Database, account_id: str) -> dict[str, Any] | None:
     return database.first(
         select(sources).where(sources.c.account_id == account_id).order_by(sources.c.id).limit(1)

@@ -83,14 +83,42 @@ class MailWriter:
         for source_id, here in _by_source(locations).items():
 
             def change(client: IMAPClient, here=here) -> None:
-                uidplus = client.has_capability("UIDPLUS")
                 for location in here:
                     client.select_folder(location["folder"])
-                    client.add_flags([location["uid"]], [b"\\Deleted"], silent=True)
-                    if uidplus:
-                        client.uid_expunge([location["uid"]])
+                    _expunge(client, location["uid"])
 
             self._run(source_id, "delete the message", change)
+
+    def copy(self, location: dict[str, Any], folder: str, move: bool, flags: list[str]) -> None:
+        """Copy (or move) a message to another folder of its own source, server side (MOVE
+        where offered); ``flags`` are set on the copy, which is found by its Message-ID."""
+
+        def change(client: IMAPClient) -> None:
+            client.select_folder(location["folder"])
+            header = client.fetch([location["uid"]], ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+            if move and client.has_capability("MOVE"):
+                client.move([location["uid"]], folder)
+            else:
+                client.copy([location["uid"]], folder)
+                if move:
+                    _expunge(client, location["uid"])
+            message_id = _message_id(header.get(location["uid"], {}))
+            if flags and message_id:
+                client.select_folder(folder)
+                copies = client.search(["HEADER", "Message-ID", message_id])
+                if copies:
+                    client.add_flags(copies[-1:], flags, silent=True)
+
+        self._run(location["source_id"], f"copy the message to {folder}", change)
+
+    def remove(self, location: dict[str, Any]) -> None:
+        """Take the message out of one folder (the others keep it)."""
+
+        def change(client: IMAPClient) -> None:
+            client.select_folder(location["folder"])
+            _expunge(client, location["uid"])
+
+        self._run(location["source_id"], f"remove the message from {location['folder']}", change)
 
     def append(self, source_id: int, folder: str, raw: bytes, flags: list[str]) -> None:
         self._run(source_id, f"add the message to {folder}", lambda client: client.append(folder, raw, flags))
@@ -104,6 +132,22 @@ class MailWriter:
 
     def delete_folder(self, source_id: int, name: str) -> None:
         self._run(source_id, f"delete {name}", lambda client: client.delete_folder(name))
+
+
+def _expunge(client: IMAPClient, uid: int) -> None:
+    """``\\Deleted``, then UID EXPUNGE of just this message where the server has UIDPLUS (a
+    plain EXPUNGE would also remove what the user marked deleted and kept)."""
+    client.add_flags([uid], [b"\\Deleted"], silent=True)
+    if client.has_capability("UIDPLUS"):
+        client.uid_expunge([uid])
+
+
+def _message_id(data: dict[bytes, Any]) -> str | None:
+    for key, value in data.items():
+        if key.startswith(b"BODY[HEADER") and value:
+            text = value.decode("utf-8", "replace").split(":", 1)
+            return text[1].strip() if len(text) == 2 else None
+    return None
 
 
 def _by_source(locations: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
