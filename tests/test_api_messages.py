@@ -119,7 +119,7 @@ def test_files_list_and_get(synced):
         "invoice-march.pdf"
     ]
     one = get(world, f"accounts/{account_id}/files/{files[0]['file_id']}")
-    assert (one["type"], one["subject"], one["body_section"]) == ("application/pdf", "Invoice April", "2")
+    assert (one["type"], one["subject"], one["body_section"]) == ("application/pdf", "Invoice April", 2)
     assert get(world, f"accounts/{account_id}")["nb_files"] == 2
 
 

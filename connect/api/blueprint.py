@@ -80,7 +80,8 @@ def success(**fields: Any) -> Response:
     return jsonify(success=True, **fields)
 
 
-PUBLIC_ENDPOINTS = {"connect_api.openapi_description"}
+# The description, and file links (their own signed, expiring token says who may read them).
+PUBLIC_ENDPOINTS = {"connect_api.openapi_description", "connect_api.download_file"}
 
 
 @bp.before_request
@@ -100,8 +101,14 @@ def authenticate() -> None:
         else None,
         headers=request.headers,
     )
-    g.connect_tenant = Tenant(
-        database=database,
+    g.connect_tenant = tenant_of(consumer_key)
+
+
+def tenant_of(consumer_key: str) -> Tenant:
+    """The API client's view of the data (after its signature, or a link it was given, said
+    who it is)."""
+    return Tenant(
+        database=storage.get_db(),
         vault=vault(),
         consumer_key=consumer_key,
         allow_private_callbacks=current_app.config.get("CONNECT_ALLOW_PRIVATE_CALLBACKS", False),

@@ -159,7 +159,9 @@ def token_request(parameters: Parameters) -> TokenRequest:
 def mail_filters(parameters: Parameters, maximum: int) -> mail.MailFilters:
     def match(name: str) -> mail.TextMatch | None:
         pattern = parameters.text(name, max_length=500)
-        return None if pattern is None else mail.text_match(pattern, name)
+        if pattern is None:
+            return None
+        return (mail.file_name_match if name == "file_name" else mail.text_match)(pattern, name)
 
     def lowered(name: str) -> str | None:
         address = parameters.email(name)
@@ -176,6 +178,8 @@ def mail_filters(parameters: Parameters, maximum: int) -> mail.MailFilters:
         date_after=parameters.integer("date_after", minimum=0),
         indexed_before=parameters.integer("indexed_before", minimum=0),
         indexed_after=parameters.integer("indexed_after", minimum=0),
+        file_size_min=parameters.integer("file_size_min", minimum=0),
+        file_size_max=parameters.integer("file_size_max", minimum=0),
         descending=parameters.choice("sort_order", ("asc", "desc"), default="desc") == "desc",
         limit=parameters.integer("limit", minimum=1, maximum=maximum) or maximum,
         offset=parameters.integer("offset", minimum=0) or 0,

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+from flask import Response, current_app, g, jsonify, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..domain import accounts, mail, threads
+from ..domain.errors import Gone, NotFound
 from ..domain.message_shape import flags_shape
+from ..web.public_url import external_url
 from . import inputs
-from .blueprint import api_root, live_mail, parameters, route, tenant
+from .blueprint import api_root, bp, live_mail, parameters, route, tenant, tenant_of
 from .downloads import attachment_disposition, safe_mime_type
 from .parameters import Parameters
 from .shapes import file_shape, message_shape
+
+LINK_SECONDS = 3600
 
 
 def account_url(account_id: str) -> str:
@@ -99,10 +104,54 @@ def get_file(account_id: str, file_id: str) -> Response:
     return jsonify(file_shape(mail.find_file(tenant(), account_id, file_id), account_url(account_id)))
 
 
+@route("/accounts/<account_id>/files/<file_id>/related", methods=["GET"])
+def related_files(account_id: str, file_id: str) -> Response:
+    """Files whose names share this one's main words, whatever their type."""
+    accounts.find_account(tenant(), account_id)
+    found = mail.similar_files(tenant(), account_id, file_id, same_type=False)
+    return jsonify([file_shape(file, account_url(account_id)) for file in found])
+
+
+@route("/accounts/<account_id>/files/<file_id>/revisions", methods=["GET"])
+def file_revisions(account_id: str, file_id: str) -> Response:
+    """Other versions of the same document: the same name once dates, versions and words like
+    "final" are set aside, and the same type."""
+    accounts.find_account(tenant(), account_id)
+    found = mail.similar_files(tenant(), account_id, file_id, same_type=True)
+    return jsonify([file_shape(file, account_url(account_id)) for file in found])
+
+
 @route("/accounts/<account_id>/files/<file_id>/content", methods=["GET"])
 def file_content(account_id: str, file_id: str) -> Response:
+    """The file's bytes; or, asked with ``Accept: text/uri-list`` or ``as_link=1``, a link that
+    downloads them without a signature for an hour."""
     accounts.find_account(tenant(), account_id)
+    if parameters().flag("as_link") or "text/uri-list" in request.headers.get("Accept", ""):
+        mail.find_file(tenant(), account_id, file_id)
+        token = file_links().dumps([tenant().consumer_key, account_id, file_id])
+        link = external_url("connect_api.download_file", token=token)
+        return Response(link, mimetype="text/uri-list")
+    return _download(account_id, file_id)
+
+
+@bp.get("/files/download/<token>")
+def download_file(token: str) -> Response:
+    try:
+        consumer_key, account_id, file_id = file_links().loads(token, max_age=LINK_SECONDS)
+    except SignatureExpired:
+        raise Gone("this download link has expired: ask the API for a new one") from None
+    except BadSignature:
+        raise NotFound("no such download link") from None
+    g.connect_tenant = tenant_of(consumer_key)
+    return _download(account_id, file_id)
+
+
+def _download(account_id: str, file_id: str) -> Response:
     content, mime_type, name = mail.file_content(tenant(), live_mail(), account_id, file_id)
     response = Response(content, mimetype=safe_mime_type(mime_type))
     response.headers["Content-Disposition"] = attachment_disposition(name)
     return response
+
+
+def file_links() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="connect-file-link")

@@ -59,6 +59,9 @@ PARAMETER_TYPES: dict[str, dict[str, Any]] = {
     "primary": _FLAG,
     "include_extended_counts": _FLAG,
     "move": _FLAG,
+    "as_link": _FLAG,
+    "file_size_min": _INTEGER,
+    "file_size_max": _INTEGER,
     **{name: _FLAG for name in ("seen", "answered", "flagged", "deleted", "draft", "nonjunk")},
     **{f"flag_{name}": _FLAG for name in ("seen", "answered", "flagged", "deleted", "draft", "nonjunk")},
 }
@@ -74,7 +77,8 @@ SOURCE_UPDATE = [
     "provider_refresh_token", "provider_token", "provider_token_secret", "provider_consumer_key",
 ]  # fmt: skip
 MAIL_FILTERS = [
-    "subject", "email", "from", "to", "cc", "bcc", "folder", "source", "file_name", "date_before",
+    "subject", "email", "from", "to", "cc", "bcc", "folder", "source", "file_name", "file_size_min",
+    "file_size_max", "date_before",
     "date_after", "indexed_before", "indexed_after", "sort_order", "limit", "offset",
 ]  # fmt: skip
 CONNECT_TOKEN = [
@@ -153,7 +157,12 @@ OPERATIONS: list[Operation] = [
     *_ops(MESSAGE + "/flags", "a message's flags", ("get", (), "object"), ("post", FLAG_NAMES, "object")),
     *_ops(ACCOUNT + "/files", "files", ("get", tuple(MAIL_FILTERS), "array")),
     *_ops(ACCOUNT + "/files/{file_id}", "a file", ("get", (), "object")),
-    *_ops(ACCOUNT + "/files/{file_id}/content", "a file's content", ("get", (), "application/octet-stream")),
+    *_ops(ACCOUNT + "/files/{file_id}/content", "a file's content (or, as_link=1, a link to it)",
+          ("get", ("as_link",), "application/octet-stream")),
+    *_ops(ACCOUNT + "/files/{file_id}/related", "files named like it", ("get", (), "array")),
+    *_ops(ACCOUNT + "/files/{file_id}/revisions", "other versions of the document", ("get", (), "array")),
+    *_ops("/files/download/{token}", "a file, by the link content?as_link=1 gave",
+          ("get", (), "application/octet-stream")),
     *[
         operation
         for prefix in ("", ACCOUNT, SOURCE_PATH)

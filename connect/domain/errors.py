@@ -29,3 +29,7 @@ class NotFound(ConnectError):
 
 class Conflict(ConnectError):
     status = 409
+
+
+class Gone(ConnectError):
+    status = 410

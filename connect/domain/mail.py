@@ -17,7 +17,9 @@ from typing import Any, Protocol
 import re2
 
 from .. import storage
+from . import file_names
 from .errors import InvalidParameter, NotFound
+from .message_shape import section_value
 from .tenant import Tenant
 
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
@@ -46,6 +48,35 @@ def text_match(pattern: str, name: str) -> TextMatch:
             raise InvalidParameter(f"{name} is not a valid regular expression: {reason}") from None
         return TextMatch(pattern[1:-1], regex=True)
     return TextMatch(pattern, regex=False)
+
+
+def file_name_match(pattern: str, name: str) -> TextMatch:
+    """Like ``text_match``, and shell wildcards (``*.pdf``, ``report-?.doc``, ``[ab]*``) match
+    the whole name, in any case (Context.IO's ``contextio*.pdf`` matched
+    ``ContextIO - Overview - 20111016.pdf``)."""
+    if not (pattern.startswith("/") and pattern.endswith("/")) and any(c in pattern for c in "*?["):
+        return TextMatch("^" + _glob(pattern) + "$", regex=True)
+    return text_match(pattern, name)
+
+
+def _glob(pattern: str) -> str:
+    out, index = [], 0
+    while index < len(pattern):
+        character = pattern[index]
+        closing = pattern.find("]", index + 2) if character == "[" else -1
+        if character == "*":
+            out.append(".*")
+        elif character == "?":
+            out.append(".")
+        elif closing > 0:
+            body = pattern[index + 1 : closing]
+            negated = body.startswith("!")
+            out.append("[" + ("^" if negated else "") + re.escape(body[1:] if negated else body) + "]")
+            index = closing
+        else:
+            out.append(re.escape(character))
+        index += 1
+    return "".join(out)
 
 
 def list_messages(tenant: Tenant, account_id: str, filters: MailFilters) -> list[dict[str, Any]]:
@@ -90,6 +121,21 @@ def find_file(tenant: Tenant, account_id: str, file_id: str) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"file {file_id} not found in account {account_id}")
     return {**row, "addresses": json.loads(row["addresses"])}
+
+
+def similar_files(tenant: Tenant, account_id: str, file_id: str, same_type: bool) -> list[dict[str, Any]]:
+    """Other files of the account named like this one (``file_names``): its revisions
+    (``same_type``) or its related files; newest first."""
+    this = find_file(tenant, account_id, file_id)
+    main = file_names.main_key(this["file_name"])
+    if not main:
+        return []
+    wanted = file_names.revision_key(this["file_name"]) if same_type else main
+    first_word = main.split()[0]
+    named_alike = MailFilters(file_name=TextMatch(first_word, regex=False), limit=1000)
+    candidates = list_files(tenant, account_id, named_alike)
+    key = file_names.revision_key if same_type else file_names.main_key
+    return [f for f in candidates if f["id"] != file_id and key(f["file_name"]) == wanted]
 
 
 def folders(tenant: Tenant, source: dict[str, Any]) -> list[dict[str, Any]]:
@@ -153,11 +199,6 @@ def _sections(part: EmailMessage, prefix: str = "") -> Iterator[tuple[str, Email
         yield from _sections(child, f"{prefix}.{number}" if prefix else str(number))
 
 
-def _section_value(section: str) -> int | str:
-    """A top-level part's section is a number, a nested one a string (a number can't say 1.10)."""
-    return int(section) if section.isdigit() else section
-
-
 def body_parts(message: EmailMessage, body_type: str | None = None) -> list[dict[str, Any]]:
     """The message's text parts (``text/plain``, ``text/html``), decoded to text."""
     parts = []
@@ -175,7 +216,7 @@ def body_parts(message: EmailMessage, body_type: str | None = None) -> list[dict
                 "type": part.get_content_type(),
                 "charset": part.get_content_charset(),
                 "content": content,
-                "body_section": _section_value(section),
+                "body_section": section_value(section),
             }
         )
     return parts

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from . import file_names
+
 FLAG_NAMES = {
     "\\Seen": "seen",
     "\\Answered": "answered",
@@ -35,6 +37,7 @@ def file_shape(
     return {
         "file_id": file["id"],
         "file_name": file["file_name"],
+        "file_name_structure": file_names.structure(file["file_name"] or ""),
         "size": file["size"],
         "type": file["type"],
         "subject": source["subject"],
@@ -42,15 +45,23 @@ def file_shape(
         "date_indexed": source["date_indexed"],
         "addresses": source["addresses"],
         "person_info": _person_info(source["addresses"]),
-        "body_section": file["body_section"],
+        "body_section": section_value(file["body_section"]),
         "is_embedded": bool(file["is_embedded"]),
+        "is_tnef_part": (file["file_name"] or "").lower() == "winmail.dat",
         "content_disposition": file["content_disposition"],
         "content_id": file["content_id"],
         "supports_preview": False,
         "message_id": file["message_id"],
         "email_message_id": source["email_message_id"],
+        "gmail_message_id": source.get("gmail_message_id"),
+        "gmail_thread_id": source.get("thread_id") or source.get("gmail_thread_id"),
         "resource_url": f"{account_url}/files/{file['id']}",
     }
+
+
+def section_value(section: str) -> int | str:
+    """A top-level part's section is a number, a nested one a string (a number can't say 1.10)."""
+    return int(section) if str(section).isdigit() else section
 
 
 NOT_JUNK = {"$notjunk", "notjunk", "nonjunk"}

@@ -43,6 +43,8 @@ class MailFilters:
     indexed_after: int | None = None
     descending: bool = True
     seen: bool | None = None  # with ``folder``: only messages (not) \\Seen there
+    file_size_min: int | None = None  # some one file of the message is within both bounds
+    file_size_max: int | None = None
     limit: int = 100
     offset: int = 0
 
@@ -140,13 +142,16 @@ def clauses(database: Database, filters: MailFilters) -> list[ColumnElement[bool
                 .where(message_locations.c.message_id == messages.c.id, sources.c.label == filters.source)
             )
         )
-    if filters.file_name:
+    if filters.file_name or filters.file_size_min is not None or filters.file_size_max is not None:
         named = files.alias("named")
-        where.append(
-            exists().where(
-                named.c.message_id == messages.c.id, _matches(database, named.c.file_name, filters.file_name)
-            )
-        )
+        conditions = [named.c.message_id == messages.c.id]
+        if filters.file_name:
+            conditions.append(_matches(database, named.c.file_name, filters.file_name))
+        if filters.file_size_min is not None:
+            conditions.append(named.c.size >= filters.file_size_min)
+        if filters.file_size_max is not None:
+            conditions.append(named.c.size <= filters.file_size_max)
+        where.append(exists().where(*conditions))
     for column, bound, before in (
         (messages.c.date, filters.date_before, True),
         (messages.c.date, filters.date_after, False),
@@ -259,6 +264,8 @@ def files_of_messages(database: Database, message_ids: list[str]) -> list[dict[s
 
 
 _FILE_COLUMNS = (
+    messages.c.gmail_message_id,
+    messages.c.thread_id,
     messages.c.subject,
     messages.c.date,
     messages.c.date_indexed,
@@ -271,7 +278,11 @@ def find_files(database: Database, account_id: str, filters: MailFilters) -> lis
     name_filter = []
     if filters.file_name:
         name_filter.append(_matches(database, files.c.file_name, filters.file_name))
-        filters = replace(filters, file_name=None)
+    if filters.file_size_min is not None:
+        name_filter.append(files.c.size >= filters.file_size_min)
+    if filters.file_size_max is not None:
+        name_filter.append(files.c.size <= filters.file_size_max)
+    filters = replace(filters, file_name=None, file_size_min=None, file_size_max=None)
     query = (
         select(files, *_FILE_COLUMNS)
         .select_from(files.join(messages, messages.c.id == files.c.message_id))
