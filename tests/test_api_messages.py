@@ -190,6 +190,7 @@ def test_a_message_source_body_headers_and_flags_are_read_live(synced):
     assert detailed["body"][0]["content"].startswith("Body of Invoice March")
     assert detailed["headers"]["From"] == ["Billing <billing@shop.example>"]
     assert get(world, base, include_headers="raw")["headers"] == raw.get_data(as_text=True)
+    assert get(world, base, include_source=1)["source"] == source.data.decode()
     assert get(world, f"{base}/flags") == {
         "seen": True,
         "answered": False,

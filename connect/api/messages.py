@@ -31,9 +31,11 @@ def message_answers(account_id: str, found: list[dict], given: Parameters) -> li
     shapes = [message_shape(message, url, given.flag("include_flags")) for message in found]
     body_type = given.choice("body_type", ("text/plain", "text/html"))
     headers = given.choice("include_headers", ("0", "1", "raw"), default="0")
-    if given.flag("include_body") or headers != "0":
+    if given.flag("include_body") or headers != "0" or given.flag("include_source"):
         for shape in shapes:
             raw = mail.message_source(tenant(), live_mail(), account_id, shape["message_id"])
+            if given.flag("include_source"):
+                shape["source"] = raw.decode("utf-8", "replace")
             parsed = mail.parse(raw)
             if given.flag("include_body"):
                 shape["body"] = mail.body_parts(parsed, body_type)

@@ -28,7 +28,7 @@ PARAMETER_TYPES: dict[str, dict[str, Any]] = {
     "status_ok": _FLAG,
     "include_flags": _FLAG,
     "include_body": _FLAG,
-    "include_headers": _FLAG,
+    "include_headers": {"type": "string", "enum": ["0", "1", "raw"]},
     "raw_file_list": _FLAG,
     "sync_all_folders": _FLAG,
     "sync_flags": _FLAG,
@@ -60,6 +60,7 @@ PARAMETER_TYPES: dict[str, dict[str, Any]] = {
     "include_extended_counts": _FLAG,
     "move": _FLAG,
     "as_link": _FLAG,
+    "include_source": _FLAG,
     "file_size_min": _INTEGER,
     "file_size_max": _INTEGER,
     **{name: _FLAG for name in ("seen", "answered", "flagged", "deleted", "draft", "nonjunk")},
@@ -92,7 +93,9 @@ WEBHOOK = [
     "include_body", "body_type", "include_header", "receive_drafts", "receive_all_changes",
     "sync_period", "active",
 ]  # fmt: skip
-MESSAGE_OPTIONS = ("include_flags", "include_body", "include_headers", "body_type", "include_thread_size")
+MESSAGE_OPTIONS = (
+    "include_flags", "include_body", "include_headers", "body_type", "include_thread_size", "include_source",
+)  # fmt: skip
 FLAG_NAMES = ("seen", "answered", "flagged", "deleted", "draft", "nonjunk")
 FLAG_FIELDS = tuple(f"flag_{name}" for name in FLAG_NAMES)
 THREAD_PAGE = (*MESSAGE_OPTIONS, "limit", "offset")
