@@ -12,6 +12,7 @@ from ..domain.message_shape import file_shape
 from . import inputs
 from .blueprint import parameters, route, tenant
 from .messages import account_url, message_answers
+from .threads import thread_urls
 
 
 def contact_shape(contact: dict[str, Any], url: str) -> dict[str, Any]:
@@ -75,6 +76,5 @@ def contact_files(account_id: str, email: str) -> Response:
 def contact_threads(account_id: str, email: str) -> Response:
     accounts.find_account(tenant(), account_id)
     limit, offset = inputs.page(parameters(), contacts.MAX_LIMIT)
-    url = account_url(account_id)
     found = contacts.contact_threads(tenant(), account_id, email, min(limit, 100), offset)
-    return jsonify([f"{url}/threads/gm-{thread_id}" for thread_id in found])
+    return jsonify(thread_urls(account_id, found))

@@ -39,8 +39,13 @@ def list_threads(account_id: str) -> Response:
     given = parameters()
     filters, started_before, started_after = inputs.thread_filters(given, threads.MAX_THREADS)
     found = threads.list_threads(tenant(), account_id, filters, started_before, started_after)
+    return jsonify(thread_urls(account_id, found))
+
+
+def thread_urls(account_id: str, thread_ids: list[str]) -> list[str]:
+    """Threads as Context.IO lists them: their URLs (its client takes the id from the end)."""
     url = account_url(account_id)
-    return jsonify([f"{url}/threads/gm-{thread_id}" for thread_id in found])
+    return [f"{url}/threads/gm-{thread_id}" for thread_id in thread_ids]
 
 
 @route("/accounts/<account_id>/threads/<thread_id>", methods=["GET"])
