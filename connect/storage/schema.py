@@ -277,7 +277,7 @@ messages = Table(
     _text("thread_id", nullable=True),
     UniqueConstraint("account_id", "dedupe_key"),
     Index("messages_by_date", "account_id", "date"),
-    Index("messages_by_thread", "account_id", "thread_id"),
+    Index("messages_by_thread", "account_id", "thread_id", "date"),  # a thread reads in date order
 )
 
 # Who each message is from and to, one row per address and role: contacts are read from here
