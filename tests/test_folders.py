@@ -60,3 +60,19 @@ def test_a_folders_messages_include_what_arrived_since_the_last_sync(world, dove
     assert [m["subject"] for m in world.api(path, flag_seen=1)] == ["In the inbox"]
     jobs = world.query("SELECT folder, state FROM sync_jobs WHERE reason = 'push'")
     assert jobs == [{"folder": "INBOX", "state": "done"}] * 3  # one sync of the folder per listing
+
+
+def test_no_cache_lists_the_servers_folders_now_and_expunge_removes_deleted_mail(world, dovecot, mailbox):
+    account_id, label, user = mailbox
+    base = f"accounts/{account_id}/sources/{label}/folders"
+    with dovecot.imap(user) as session:  # a mail client makes a folder and marks a message deleted
+        session.create_folder("Fresh")
+        session.select_folder("INBOX")
+        session.add_flags(session.search(), [b"\\Deleted"])
+    assert "Fresh" not in [f["name"] for f in world.api(base)]
+    assert "Fresh" in [f["name"] for f in world.api(base, no_cache=1)]
+
+    assert world.signed("POST", f"/2.0/{base}/INBOX/expunge").json == {"success": True}
+    with dovecot.imap(user) as session:
+        assert session.select_folder("INBOX")[b"EXISTS"] == 0
+    assert world.api(f"accounts/{account_id}/messages", folder="INBOX") == []

@@ -8,7 +8,8 @@ from flask import Response, current_app, jsonify
 from ..domain import mail, sources
 from ..sync.on_demand import sync_folder_now
 from . import inputs
-from .blueprint import parameters, route, tenant
+from .blueprint import parameters, route, success, tenant
+from .mail_writes import mail_changes
 from .messages import account_url, message_answers
 from .shapes import folder_shape
 
@@ -20,9 +21,18 @@ def _source_url(account_id: str, source: dict) -> str:
 @route("/accounts/<account_id>/sources/<label>/folders", methods=["GET"])
 def list_folders(account_id: str, label: str) -> Response:
     source = sources.find_source(tenant(), account_id, label)
-    extended = parameters().flag("include_extended_counts")
+    given = parameters()
     url = _source_url(account_id, source)
-    return jsonify([folder_shape(folder, url, extended) for folder in mail.folders(tenant(), source)])
+    listed = mail_changes().live_folders(source) if given.flag("no_cache") else mail.folders(tenant(), source)
+    return jsonify([folder_shape(folder, url, given.flag("include_extended_counts")) for folder in listed])
+
+
+@route("/accounts/<account_id>/sources/<label>/folders/<path:folder>/expunge", methods=["POST"])
+def expunge_folder(account_id: str, label: str, folder: str) -> Response:
+    """Remove for good the folder's messages marked deleted."""
+    source = sources.find_source(tenant(), account_id, label)
+    mail_changes().expunge_folder(source, folder)
+    return success()
 
 
 @route("/accounts/<account_id>/sources/<label>/folders/<path:folder>", methods=["GET"])

@@ -19,7 +19,7 @@ from .blueprint import live_mail, parameters, route, success, tenant
 MAX_MESSAGE_BYTES = 1024 * 1024 - 64 * 1024  # what a request may carry, less the form around it
 
 
-def _changes() -> MailChanges:
+def mail_changes() -> MailChanges:
     app = current_app._get_current_object()
     writer = MailWriter(
         tenant().database,
@@ -41,13 +41,13 @@ def _flags(prefix: str = "") -> dict[str, bool]:
 def set_flags(account_id: str, message_id: str) -> Response:
     """Set or clear ``seen``, ``answered``, ``flagged``, ``deleted``, ``draft``, ``nonjunk``;
     the flags read back from the server."""
-    locations = _changes().set_flags(account_id, message_id, _flags())
+    locations = mail_changes().set_flags(account_id, message_id, _flags())
     return success(flags=flags_shape(live_mail().flags(locations)))
 
 
 @route("/accounts/<account_id>/messages/<message_id>", methods=["DELETE"])
 def delete_message(account_id: str, message_id: str) -> Response:
-    _changes().delete_message(account_id, message_id)
+    mail_changes().delete_message(account_id, message_id)
     return success()
 
 
@@ -58,7 +58,7 @@ def copy_message(account_id: str, message_id: str) -> Response:
     given = parameters()
     folder = given.text("dst_folder", required=True)
     label = given.text("dst_source") or given.text("dst_label")
-    _changes().copy_message(account_id, message_id, folder, label, given.flag("move"), _flags("flag_"))
+    mail_changes().copy_message(account_id, message_id, folder, label, given.flag("move"), _flags("flag_"))
     return success()
 
 
@@ -68,12 +68,12 @@ def message_folders(account_id: str, message_id: str) -> Response:
     ``{"name": …}`` or ``{"symbolic_name": …}``: exactly the folders that should hold it."""
     if request.method == "PUT":
         names = _folder_list(request.get_data(as_text=True))
-        _changes().set_folders(account_id, message_id, names)
+        mail_changes().set_folders(account_id, message_id, names)
         return success()
     add, remove = _repeated("add"), _repeated("remove")
     if not add and not remove:
         raise InvalidParameter("add or remove is required: the folder to file it in or take it out of")
-    _changes().change_folders(account_id, message_id, add, remove)
+    mail_changes().change_folders(account_id, message_id, add, remove)
     return success()
 
 
@@ -106,7 +106,7 @@ def append_message(account_id: str) -> Response:
         raise InvalidParameter("message is required: the raw RFC 822 message")
     if len(raw) > MAX_MESSAGE_BYTES:
         raise InvalidParameter("message is larger than a request may carry")
-    _changes().append_message(account_id, given.text("dst_source"), folder, raw, _flags("flag_"))
+    mail_changes().append_message(account_id, given.text("dst_source"), folder, raw, _flags("flag_"))
     return success()
 
 
@@ -117,7 +117,7 @@ def change_folder(account_id: str, label: str, folder: str) -> Response:
     source = sources.find_source(tenant(), account_id, label)
     path = folder.removesuffix("/")
     if request.method == "PUT":
-        _changes().create_folder(source, path, parameters().text("delim", max_length=1) or "/")
+        mail_changes().create_folder(source, path, parameters().text("delim", max_length=1) or "/")
     else:
-        _changes().delete_folder(source, path)
+        mail_changes().delete_folder(source, path)
     return success()

@@ -39,6 +39,10 @@ class Writer(Protocol):
 
     def delete_folder(self, source_id: int, name: str) -> None: ...
 
+    def expunge(self, source_id: int, name: str) -> None: ...
+
+    def list_folders(self, source_id: int) -> list[tuple[list[str], str, str]]: ...
+
 
 #: Brings one folder of a source into the index now: ``(source_id, folder name)``.
 Refresh = Callable[[int, str], object]
@@ -163,6 +167,21 @@ class MailChanges:
             raise InvalidParameter("a folder needs a name")
         self.writer.create_folder(source["id"], name)
         self.refresh(source["id"], name)
+
+    def expunge_folder(self, source: dict[str, Any], path: str) -> None:
+        folder = find_folder(self.tenant, source, path)
+        self.writer.expunge(source["id"], folder["name"])
+        self.refresh(source["id"], folder["name"])
+
+    def live_folders(self, source: dict[str, Any]) -> list[dict[str, Any]]:
+        """The folders as the server lists them this moment (``no_cache=1``), with the counts
+        the index has for those it knows."""
+        known = {row["name"]: row for row in storage.folders_of(self.tenant.database, source["id"])}
+        listed = []
+        for attributes, delimiter, name in self.writer.list_folders(source["id"]):
+            row = known.get(name, {"nb_messages": 0, "nb_unseen_messages": 0})
+            listed.append({**row, "name": name, "delimiter": delimiter, "attributes": attributes})
+        return listed
 
     def delete_folder(self, source: dict[str, Any], path: str) -> None:
         """The folder and its messages, for good; never INBOX."""

@@ -130,6 +130,26 @@ class MailWriter:
 
         self._run(source_id, f"create {name}", change)
 
+    def expunge(self, source_id: int, name: str) -> None:
+        """Remove for good what is marked ``\\Deleted`` in the folder."""
+
+        def change(client: IMAPClient) -> None:
+            client.select_folder(name)
+            client.expunge()
+
+        self._run(source_id, f"expunge {name}", change)
+
+    def list_folders(self, source_id: int) -> list[tuple[list[str], str, str]]:
+        """The folders as the server lists them now: (attributes, delimiter, name)."""
+
+        def listing(client: IMAPClient) -> list[tuple[list[str], str, str]]:
+            return [
+                ([flag.decode() for flag in flags], (delimiter or b"").decode(), name)
+                for flags, delimiter, name in client.list_folders()
+            ]
+
+        return self._run(source_id, "list the folders", listing)
+
     def delete_folder(self, source_id: int, name: str) -> None:
         self._run(source_id, f"delete {name}", lambda client: client.delete_folder(name))
 
