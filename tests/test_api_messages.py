@@ -266,3 +266,17 @@ def test_flags_are_read_live_from_the_mailbox(world, dovecot, mailbox_user):
     assert (live["flagged"], live["nonjunk"], live["seen"]) == (True, True, True)
     indexed = get(world, f"accounts/{account_id}/messages/{kept['message_id']}", include_flags=1)["flags"]
     assert (indexed["flagged"], indexed["nonjunk"]) == (False, False)  # the index learns at the next sync
+
+
+def test_a_page_with_bodies_is_read_with_one_login_and_one_fetch_per_folder(synced, monkeypatch):
+    from connect.sync import fetch
+
+    world, account_id, _, _ = synced
+    logins = []
+    real_log_in = fetch.log_in
+    monkeypatch.setattr(fetch, "log_in", lambda *args: logins.append(1) or real_log_in(*args))
+    page = get(world, f"accounts/{account_id}/messages", include_body=1, include_headers="raw")
+    assert len(page) == 4 and len(logins) == 1  # one source: one session, whatever the folders
+    for answer in page:
+        assert answer["body"][0]["content"].startswith(f"Body of {answer['subject']}")
+        assert f"Subject: {answer['subject']}" in answer["headers"]

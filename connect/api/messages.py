@@ -23,8 +23,8 @@ def account_url(account_id: str) -> str:
 
 
 def message_answers(account_id: str, found: list[dict], given: Parameters) -> list[dict]:
-    """Messages as a GET answers them, with what the request's ``include_*`` asked for (a body
-    or headers are read live from the mailbox, one message at a time)."""
+    """Messages as a GET answers them, with what the request's ``include_*`` asked for (bodies,
+    headers and sources are read from the mailbox: one FETCH per folder for the whole page)."""
     if given.flag("include_thread_size"):
         found = threads.with_thread_sizes(tenant(), account_id, found)
     url = account_url(account_id)
@@ -32,8 +32,9 @@ def message_answers(account_id: str, found: list[dict], given: Parameters) -> li
     body_type = given.choice("body_type", ("text/plain", "text/html"))
     headers = given.choice("include_headers", ("0", "1", "raw"), default="0")
     if given.flag("include_body") or headers != "0" or given.flag("include_source"):
+        raws = live_mail().raw_messages({message["id"]: message["locations"] for message in found})
         for shape in shapes:
-            raw = mail.message_source(tenant(), live_mail(), account_id, shape["message_id"])
+            raw = raws[shape["message_id"]]
             if given.flag("include_source"):
                 shape["source"] = raw.decode("utf-8", "replace")
             parsed = mail.parse(raw)

@@ -37,6 +37,8 @@ class Mailboxes(Protocol):
 
     def flags(self, locations: list[dict[str, Any]]) -> set[str]: ...
 
+    def raw_messages(self, wanted: dict[str, list[dict[str, Any]]]) -> dict[str, bytes]: ...
+
 
 def text_match(pattern: str, name: str) -> TextMatch:
     """A substring, or a ``/regex/`` (RE2 syntax: linear time whatever the pattern)."""
