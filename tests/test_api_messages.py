@@ -102,6 +102,9 @@ def test_source_filter_and_message_shape(synced):
     [invoice] = get(world, f"accounts/{account_id}/messages", source=label, subject="March")
     assert invoice["addresses"]["from"] == {"email": "billing@shop.example", "name": "Billing"}
     assert invoice["person_info"]["billing@shop.example"]["name"] == "Billing"
+    assert invoice["person_info"]["billing@shop.example"]["thumbnail"].startswith(
+        "https://secure.gravatar.com/avatar/"
+    )
     assert invoice["folders"] == ["INBOX"]
     assert invoice["sources"][0]["label"] == label
     assert [f["file_name"] for f in invoice["files"]] == ["invoice-march.pdf"]

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from flask import Response, jsonify
 
 from ..domain import accounts, contacts
-from ..domain.message_shape import file_shape
+from ..domain.message_shape import file_shape, thumbnail
 from . import inputs
 from .blueprint import parameters, route, tenant
 from .messages import account_url, message_answers
@@ -19,7 +19,7 @@ def contact_shape(contact: dict[str, Any], url: str) -> dict[str, Any]:
     return {
         "email": contact["email"],
         "name": contact["name"],
-        "thumbnail": contacts.thumbnail(contact["email"]),
+        "thumbnail": thumbnail(contact["email"]),
         "count": contact["count"],
         "sent_count": contact["sent_count"],
         "received_count": contact["received_count"],

@@ -3,7 +3,6 @@ except the account's own addresses, with how often and when."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,12 +25,6 @@ class ContactQuery:
     descending: bool = True
     limit: int = DEFAULT_LIMIT
     offset: int = 0
-
-
-def thumbnail(email: str) -> str:
-    """Gravatar's picture for the address (computed; no request is made)."""
-    digest = hashlib.md5(email.strip().lower().encode(), usedforsecurity=False).hexdigest()
-    return f"https://secure.gravatar.com/avatar/{digest}?s=50"
 
 
 def list_contacts(tenant: Tenant, account_id: str, query: ContactQuery) -> list[dict[str, Any]]:

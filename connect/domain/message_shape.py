@@ -6,6 +6,7 @@ the same whichever way a client learns of it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -20,13 +21,20 @@ FLAG_NAMES = {
 }
 
 
+def thumbnail(email: str) -> str:
+    """Gravatar's picture for the address (computed; no request is made)."""
+    digest = hashlib.md5(email.strip().lower().encode(), usedforsecurity=False).hexdigest()
+    return f"https://secure.gravatar.com/avatar/{digest}?s=50"
+
+
 def _person_info(addresses: dict[str, Any]) -> dict[str, dict[str, str]]:
     people: dict[str, dict[str, str]] = {}
     for field in ("from", "to", "cc", "bcc", "reply_to"):
         entries = addresses.get(field) or []
         for entry in [entries] if isinstance(entries, dict) else entries:
             if entry.get("email"):
-                people.setdefault(entry["email"], {"name": entry.get("name", "")})
+                person = {"name": entry.get("name", ""), "thumbnail": thumbnail(entry["email"])}
+                people.setdefault(entry["email"], person)
     return people
 
 
