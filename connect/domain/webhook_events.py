@@ -51,6 +51,8 @@ class _AccountEvents:
 
     def callbacks(self, events: list[dict[str, Any]], hooks: list[dict[str, Any]]) -> list[dict[str, Any]]:
         messages = self._messages([e["message_id"] for e in events if not e["snapshot"]])
+        if self.mailboxes is not None and any(h["include_body"] or h["include_header"] != "0" for h in hooks):
+            self._read_all(messages)
         made = []
         for event in events:
             message = (
@@ -121,6 +123,15 @@ class _AccountEvents:
             data["headers"] = header_text(raw)
         elif hook["include_header"] == "1":
             data["headers"] = header_map(parsed)
+
+    def _read_all(self, messages: dict[str, dict[str, Any]]) -> None:
+        """The messages webhooks may want whole, read at once (one FETCH per folder); what
+        can't be read that way is tried one by one when a callback needs it."""
+        wanted = {message_id: m["locations"] for message_id, m in messages.items() if m["locations"]}
+        try:
+            self.raw.update(self.mailboxes.raw_messages(wanted))
+        except ConnectError:
+            pass
 
     def _raw(self, message: dict[str, Any]) -> bytes | None:
         """The message from its mailbox, read once however many webhooks want it; None when it
