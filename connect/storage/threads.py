@@ -88,7 +88,9 @@ def assign_threads(connection: Connection, account_id: str, records: list[dict[s
     merges = threads.merges()
     for record in records:
         record["thread_id"] = threads.find(record["thread_id"])
-    _write(connection, account_id, merges, {key: threads.find(tid) for key, tid in threads.known.items()})
+    # The batch's own keys: those of merged threads already stored are moved by the merges.
+    keys = {key: threads.find(threads.known[key]) for message_keys_ in keys_of for key in message_keys_}
+    _write(connection, account_id, merges, keys)
 
 
 def _gmail_threads(connection: Connection, account_id: str, thread_ids: set[str]) -> set[str]:

@@ -193,8 +193,7 @@ def take_message_events(database: Database, event_ids: list[int], callbacks: lis
 def mark_webhook_failed(connection: Connection, row_id: int, reason: str, now: int) -> None:
     """``failure`` on, ``active`` off, and one notice to ``failure_notif_url`` if it has one."""
     hook = connection.execute(
-        select(webhooks_table, accounts.c.id.label("owner_account"))
-        .select_from(webhooks_table.outerjoin(accounts, accounts.c.id == webhooks_table.c.account_id))
+        select(webhooks_table)
         .where(webhooks_table.c.id == row_id, webhooks_table.c.failure == 0)
         .with_for_update(of=webhooks_table)
     ).first()
