@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from connect import storage
 from tests.dovecot import message
 
 DAY = 86400
@@ -92,3 +93,71 @@ def test_a_contacts_messages_files_and_threads(world, correspondence):
     assert [m["subject"] for m in world.api(f"{path}/messages", limit=1, offset=1)] == ["Again"]
     assert world.api(f"{path}/files") == []
     assert len(world.api(f"{path}/threads")) == 3
+
+
+def counted(world, account_id: str) -> dict[str, dict]:
+    return {c["email"]: c for c in world.api(f"accounts/{account_id}/contacts", sort_by="email")["matches"]}
+
+
+def test_counts_kept_while_mail_arrives_equal_a_recount_from_every_message(world, dovecot, correspondence):
+    account_id, user = correspondence
+    dovecot.deliver(
+        user, message("Later", sender="Ann Other <ann@example.com>", to=me_of(user), date=START + 5 * DAY)
+    )
+    dovecot.deliver(
+        user,
+        message(
+            "Cc", sender="dan@example.com", to=me_of(user), headers={"Cc": "ann@example.com"}, date=START
+        ),
+    )
+    resync(world, account_id)
+    kept = counted(world, account_id)
+    assert kept["ann@example.com"]["count"] == 5 and kept["ann@example.com"]["name"] == "Ann Other"
+
+    with world.database.transaction() as connection:
+        storage.recount_contacts(connection, account_id)
+    assert counted(world, account_id) == kept
+
+
+def test_a_contact_counts_without_expunged_mail_and_goes_with_the_last(world, dovecot, correspondence):
+    account_id, user = correspondence
+    with dovecot.imap(user) as session:
+        session.select_folder("INBOX")
+        session.delete_messages(
+            session.search(["FROM", "ann@example.com"]) + session.search(["FROM", "carol"])
+        )
+        session.expunge()
+    resync(world, account_id)
+    ann = counted(world, account_id)["ann@example.com"]
+    assert (ann["count"], ann["received_count"], ann["last_received"]) == (1, 0, None)
+    assert world.get(f"accounts/{account_id}/contacts/carol@example.net").status_code == 404
+
+
+def test_what_the_account_sent_is_counted_again_when_its_own_addresses_change(world, dovecot, mailbox_user):
+    user = mailbox_user()
+    dovecot.deliver(
+        user, message("Sent elsewhere", sender="me@elsewhere.example", to="bob@example.org", date=START)
+    )
+    account_id = world.add_account(user)
+    world.add_source(account_id, user)
+    world.sync()
+    assert counted(world, account_id)["bob@example.org"]["sent_from_account_count"] == 0
+
+    path = f"/2.0/accounts/{account_id}/email_addresses"
+    world.signed("POST", path, email_address="me@elsewhere.example")
+    bob = counted(world, account_id)["bob@example.org"]
+    assert (bob["sent_from_account_count"], bob["last_sent"]) == (1, START)
+    assert "me@elsewhere.example" not in counted(world, account_id)
+
+    world.signed("DELETE", f"{path}/me@elsewhere.example")
+    assert counted(world, account_id)["me@elsewhere.example"]["received_count"] == 1
+    assert counted(world, account_id)["bob@example.org"]["sent_from_account_count"] == 0
+
+
+def resync(world, account_id: str) -> None:
+    world.signed("POST", f"/2.0/accounts/{account_id}/sync")
+    world.sync()
+
+
+def me_of(user: str) -> str:
+    return f"Me <{user}>"

@@ -46,7 +46,7 @@ from .clients import (
     use_nonce,
 )
 from .contacts import SORTS as CONTACT_SORTS
-from .contacts import contact, find_contacts
+from .contacts import contact, find_contacts, recount_contacts
 from .database import Database, DatabaseError, compile_regex, database_url, exclusive, transaction
 from .deliveries import (
     callback_attempts_of,

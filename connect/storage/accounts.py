@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, exists, func, select, update
 
+from .contacts import keeping_contacts
 from .database import Database, Prepared
 from .index import forget_orphan_messages
 from .schema import accounts as accounts_table
@@ -75,7 +76,10 @@ def accounts(
 
 def update_account(database: Database, account_id: str, changes: dict[str, Any]) -> None:
     if changes:
-        database.write(update(accounts_table).where(accounts_table.c.id == account_id).values(**changes))
+        with database.transaction() as connection, keeping_contacts(connection, account_id):
+            connection.execute(
+                update(accounts_table).where(accounts_table.c.id == account_id).values(**changes)
+            )
 
 
 def delete_account(database: Database, account_id: str) -> None:
@@ -84,7 +88,8 @@ def delete_account(database: Database, account_id: str) -> None:
 
 def insert_source(database: Database, source: dict[str, Any]) -> int:
     row = {name: value for name, value in source.items() if name != "id"}
-    return database.write(sources.insert().values(**row).returning(sources.c.id)).scalar_one()
+    with database.transaction() as connection, keeping_contacts(connection, row["account_id"]):
+        return connection.execute(sources.insert().values(**row).returning(sources.c.id)).scalar_one()
 
 
 def sources_of(
@@ -126,9 +131,10 @@ def delete_source(database: Database, source_id: int) -> None:
         account_id = connection.execute(
             select(sources.c.account_id).where(sources.c.id == source_id)
         ).scalar()
-        connection.execute(delete(sources).where(sources.c.id == source_id))
         if account_id:
-            forget_orphan_messages(database, account_id)
+            with keeping_contacts(connection, account_id):
+                connection.execute(delete(sources).where(sources.c.id == source_id))
+                forget_orphan_messages(database, account_id)
 
 
 def sources_using_provider(database: Database, consumer_key: str, provider_consumer_key: str) -> int:

@@ -29,10 +29,15 @@ def insert_ignoring_conflicts(database: Database, table: Table, *index_elements,
     return statement.on_conflict_do_nothing()
 
 
+def insert_in(connection: Connection, table: Table):
+    """An INSERT that knows ``ON CONFLICT``, in the dialect of the connection a transaction
+    already holds."""
+    return (sqlite.insert if connection.dialect.name == "sqlite" else postgresql.insert)(table)
+
+
 def upsert(connection: Connection, table: Table, index_elements: list[str], update_columns: list[str]):
-    """``INSERT … ON CONFLICT (index_elements) DO UPDATE`` of ``update_columns``, in the dialect
-    of the connection a transaction already holds."""
-    statement = (sqlite.insert if connection.dialect.name == "sqlite" else postgresql.insert)(table)
+    """``INSERT … ON CONFLICT (index_elements) DO UPDATE`` of ``update_columns``."""
+    statement = insert_in(connection, table)
     return statement.on_conflict_do_update(
         index_elements=index_elements, set_={name: statement.excluded[name] for name in update_columns}
     )

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, func, select, update
 
-from .contacts import record_addresses
+from .contacts import forget_messages, record_addresses
 from .database import Database
 from .dialect import insert, insert_ignoring_conflicts
 from .mail import folder_named
@@ -261,9 +261,10 @@ def forget_locations(
 
 
 def forget_orphan_messages(database: Database, account_id: str) -> None:
-    database.write(
-        delete(messages).where(
-            messages.c.account_id == account_id,
-            ~exists().where(message_locations.c.message_id == messages.c.id),
-        )
+    """Messages no folder holds any more leave the data set (and their contacts' counts)."""
+    orphans = select(messages.c.id).where(
+        messages.c.account_id == account_id,
+        ~exists().where(message_locations.c.message_id == messages.c.id),
     )
+    with database.transaction() as connection:
+        forget_messages(connection, account_id, orphans)

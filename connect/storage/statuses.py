@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from .contacts import keeping_contacts
 from .database import Database
 from .schema import accounts, api_clients, callback_events, sources
 from .webhooks import fail_account_webhooks
@@ -51,9 +52,16 @@ def _fail_webhooks(connection: Connection, source_id: int, status: str, now: int
 def update_source(
     database: Database, source_id: int, changes: dict[str, Any], now: int | None = None
 ) -> None:
-    if changes:
-        with database.transaction() as connection:
-            change_source(connection, source_id, changes, int(time.time()) if now is None else now)
+    if not changes:
+        return
+    now = int(time.time()) if now is None else now
+    with database.transaction() as connection:
+        if {"email", "username"} & changes.keys():  # the account's own addresses may change
+            account_id = connection.scalar(select(sources.c.account_id).where(sources.c.id == source_id))
+            with keeping_contacts(connection, account_id):
+                change_source(connection, source_id, changes, now)
+        else:
+            change_source(connection, source_id, changes, now)
 
 
 def _queue_status_callbacks(connection: Connection, source_id: int, old_status: str, now: int) -> None:

@@ -8,7 +8,7 @@ UIDVALIDITY, MODSEQ) or epochs are 64-bit; flags are 0/1 integers, as the API se
 
 from .accounts import accounts, api_clients, connect_tokens, oauth_nonces, oauth_providers, settings, sources
 from .base import NAMING, RowId, metadata
-from .mail import files, folders, message_addresses, message_locations, messages, thread_keys
+from .mail import contacts, files, folders, message_addresses, message_locations, messages, thread_keys
 from .received import completed_syncs, helper_users, received_statuses, received_webhooks
 from .work import (
     callback_attempts,
@@ -29,6 +29,7 @@ __all__ = [
     "callback_events",
     "completed_syncs",
     "connect_tokens",
+    "contacts",
     "files",
     "folders",
     "helper_users",

@@ -100,3 +100,25 @@ thread_keys = Table(
     text_column("thread_id"),
     Index("thread_keys_by_thread", "account_id", "thread_id"),
 )
+
+# Each contact's counts, kept current as messages come and go: a page of contacts is read from
+# here in index order, where an aggregate over message_addresses took ~200 ms at 100,000
+# messages. Dates are NULL where there is none; sent_from_account counts messages one of the
+# account's own addresses sent to the contact (rebuilt when those addresses change).
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("account_id", Text, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("email", Text, primary_key=True),
+    text_column("name", default=""),
+    integer_column("name_date", default=None, nullable=True),
+    integer_column("count"),
+    integer_column("received_count"),
+    integer_column("sent_count"),
+    integer_column("sent_from_account_count"),
+    integer_column("first_date", default=None, nullable=True),
+    integer_column("last_date", default=None, nullable=True),
+    integer_column("last_received", default=None, nullable=True),
+    integer_column("last_sent", default=None, nullable=True),
+    Index("contacts_by_count", "account_id", "count"),
+)
