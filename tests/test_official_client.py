@@ -3,6 +3,7 @@ the app under gunicorn."""
 
 from __future__ import annotations
 
+import urllib.request
 import warnings
 
 import pytest
@@ -237,3 +238,97 @@ def test_a_message_is_posted_through_the_official_client(contextio, api_server, 
         session.select_folder("Archive")
         [(_, data)] = session.fetch(session.search(), ["ENVELOPE", "FLAGS"]).items()
     assert data[b"ENVELOPE"].subject == b"Posted by the official client" and b"\\Seen" in data[b"FLAGS"]
+
+
+def test_messages_files_and_folders_through_the_official_client(contextio, api_server, dovecot, mailbox_user):
+    """Every message, file and folder call the client sends, against one synced mailbox; each
+    write checked on the server with an independent session."""
+    from contextio.lib.resources.file import File
+    from contextio.lib.resources.folder import Folder
+
+    from tests.dovecot import message
+
+    user = mailbox_user(folders=("Archive", "Projects/Alpha"))
+    report = [("report.pdf", "application/pdf", b"%PDF-1.4 first")]
+    dovecot.deliver(
+        user, message("Report", sender="Ann <ann@example.com>", attachments=report, date=1_700_000_000)
+    )
+    dovecot.deliver(
+        user,
+        message(
+            "Report v2",
+            sender="ann@example.com",
+            date=1_700_000_500,
+            attachments=[("report.pdf", "application/pdf", b"%PDF-1.4 second")],
+        ),
+    )
+    dovecot.deliver(
+        user, message("Plans", sender="bob@example.org", date=1_700_001_000), folder="Projects/Alpha"
+    )
+    account = contextio.post_account(
+        email=user, server="127.0.0.1", username=user, port=dovecot.imaps_port, use_ssl=1, type="IMAP",
+        password=dovecot.users[user],
+    )  # fmt: skip
+    api_server.sync()
+    [source] = account.get_sources()
+
+    folders = {folder.name: folder for folder in source.get_folders(include_extended_counts=1)}
+    assert {"INBOX", "Archive", "Projects/Alpha"} <= set(folders)
+    alpha = folders["Projects/Alpha"]
+    assert isinstance(alpha, Folder) and alpha.get() is True and alpha.nb_messages == 1
+    assert [m.subject for m in alpha.get_messages()] == ["Plans"]
+    created = Folder(source, {"name": "Projects/Beta"})
+    assert created.put() is True
+    with dovecot.imap(user) as session:
+        assert session.folder_exists("Projects/Beta")
+    assert created.delete() is True
+    with dovecot.imap(user) as session:
+        assert not session.folder_exists("Projects/Beta")
+
+    from_ann = account.get_messages(from_="ann@example.com", include_flags=1, include_body=1)
+    assert sorted(m.subject for m in from_ann) == ["Report", "Report v2"]
+    assert all(m.flags["seen"] and m.body for m in from_ann)
+    messages = {m.subject: m for m in account.get_messages()}
+    report = messages["Report"]
+    assert report.get(include_body=1, include_headers=1, include_flags=1) is True
+    assert report.flags["seen"] and not report.flags["flagged"]
+    assert [part["type"] for part in report.body] == ["text/plain"]
+    [plain] = report.get_body(type="text/plain")
+    assert plain["type"] == "text/plain" and plain["body_section"]
+    assert report.get_headers()["Subject"] == ["Report"]
+    assert "Subject: Report" in report.get_source()
+    assert [f["name"] for f in report.get_folders()] == ["INBOX"]
+
+    assert report.post_flag(flagged=1) is True and report.flags["flagged"]
+    assert report.get_flags()["flagged"]
+    with dovecot.imap(user) as session:
+        session.select_folder("INBOX")
+        [uid] = session.search(["SUBJECT", "Report", "NOT", "SUBJECT", "v2"])
+        assert b"\\Flagged" in session.get_flags([uid])[uid]
+
+    assert report.post(dst_folder="Archive") is True
+    assert sorted(f["name"] for f in report.get_folders()) == ["Archive", "INBOX"]
+    assert messages["Plans"].post(dst_folder="Archive", move=1) is True
+    assert [f["name"] for f in messages["Plans"].get_folders()] == ["Archive"]
+    with dovecot.imap(user) as session:
+        session.select_folder("Archive")
+        assert len(session.search()) == 2
+        session.select_folder("Projects/Alpha")
+        assert session.search() == []
+
+    files = account.get_files(file_name="report.pdf")
+    assert len(files) == 2 and all(isinstance(f, File) for f in files)
+    first = next(f for f in files if f.subject == "Report")
+    assert first.get() is True and first.file_name == "report.pdf"
+    assert first.get_content() == "%PDF-1.4 first"  # the client hands text content over decoded
+    link = first.get_content(download_link=True)
+    with urllib.request.urlopen(link.strip()) as download:  # signed in the link itself, no OAuth
+        assert download.read() == b"%PDF-1.4 first"
+    assert [f.subject for f in first.get_related()] == ["Report v2"]
+
+    v2 = messages["Report v2"]
+    assert v2.delete() is True
+    with dovecot.imap(user) as session:
+        session.select_folder("INBOX")
+        assert session.search(["SUBJECT", "Report v2"]) == []
+    assert "Report v2" not in [m.subject for m in account.get_messages()]

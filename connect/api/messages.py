@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Response, current_app, g, jsonify, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -13,7 +15,7 @@ from . import inputs
 from .blueprint import api_root, bp, live_mail, parameters, route, tenant, tenant_of
 from .downloads import attachment_disposition, safe_mime_type
 from .parameters import Parameters
-from .shapes import file_shape, message_shape
+from .shapes import file_shape, folder_reference, message_shape
 
 LINK_SECONDS = 3600
 
@@ -91,6 +93,17 @@ def message_headers(account_id: str, message_id: str) -> Response:
 def message_flags(account_id: str, message_id: str) -> Response:
     accounts.find_account(tenant(), account_id)
     return jsonify(flags_shape(mail.message_flags(tenant(), live_mail(), account_id, message_id)))
+
+
+@route("/accounts/<account_id>/messages/<message_id>/folders", methods=["GET"])
+def folders_holding(account_id: str, message_id: str) -> Response:
+    accounts.find_account(tenant(), account_id)
+    message = mail.find_message(tenant(), account_id, message_id)
+    named = {
+        location["folder"]: folder_reference(location["folder"], json.loads(location["folder_attributes"]))
+        for location in message["locations"]
+    }
+    return jsonify(list(named.values()))
 
 
 @route("/accounts/<account_id>/files", methods=["GET"])

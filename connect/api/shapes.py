@@ -111,9 +111,15 @@ def folder_shape(folder: dict[str, Any], url: str, extended_counts: bool = False
     }
     if extended_counts:
         shape["nb_unseen_messages"] = folder["nb_unseen_messages"]
-    special = [a for a in folder["attributes"] if a.lower() in {s.lower() for s in SPECIAL_USE}]
+    return {**shape, **folder_reference(folder["name"], folder["attributes"])}
+
+
+def folder_reference(name: str, attributes: list[str]) -> dict[str, str]:
+    """A folder as a message's list of folders names it: its name and, where the server marks
+    it special-use (or it is the INBOX), its ``symbolic_name``."""
+    special = [a for a in attributes if a.lower() in {s.lower() for s in SPECIAL_USE}]
     if special:
-        shape["symbolic_name"] = special[0]
-    elif folder["name"].upper() == "INBOX":
-        shape["symbolic_name"] = "\\Inbox"
-    return shape
+        return {"name": name, "symbolic_name": special[0]}
+    if name.upper() == "INBOX":
+        return {"name": name, "symbolic_name": "\\Inbox"}
+    return {"name": name}
