@@ -6,8 +6,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, has_request_context, redirect, request, url_for
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, has_request_context, redirect, request, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from connect import Connect, browser_session_user, storage
 from connect.api import SourcesAPI
@@ -23,6 +23,13 @@ class SecureWhenHttps(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        # Callbacks and API calls carry no cookie: a new, empty session needs no signer (which
+        # Flask builds again on every request).
+        if app.secret_key and "HTTP_COOKIE" not in request.environ:
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -1,12 +1,18 @@
-"""Callback receiver throughput, against /healthz measured in the same run.
+"""The callback receiver under gunicorn against its ceiling, loaded by wrk.
 
-The ratio says what verifying both signatures and recording a sync cost over the cheapest
-request the app answers (one database read), independent of how fast the machine is.
+Two gunicorn configurations (``-w 2 --threads 8`` gthread, and ``-w 2`` sync workers), each
+serving first a Flask route that reads the same request and answers the same way doing nothing
+else (``bench/hello_app.py``), then Connect's receiver, under 64 connections of wrk posting
+valid signed callbacks, each with its own token (``bench/load/signed_callbacks.lua``).
+Repetitions interleave the two servers and the medians are compared, so the ratios hold on a
+busy machine. ``--quick`` runs a second per measurement, to check that the script works.
 """
 
 from __future__ import annotations
 
-import logging
+import argparse
+import contextlib
+import statistics
 import sys
 import tempfile
 import time
@@ -15,69 +21,101 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import create_app  # noqa: E402
+from bench.load.wrk import Load, wrk  # noqa: E402
+from connect import storage  # noqa: E402
 from connect.callbacks.signing import sign_callback  # noqa: E402
+from tests.servers import gunicorn  # noqa: E402
 
-REQUESTS = 2000
-logging.disable(logging.INFO)
 SECRET = "bench-consumer-secret"
+CONNECTIONS = 64
+CONFIGURATIONS = {
+    "gthread": {"threads": 8, "worker_class": "gthread"},
+    "sync": {"threads": 1, "worker_class": "sync"},
+}
 
 
-def rate(send, count: int) -> float:
-    started = time.perf_counter()
-    for index in range(count):
-        send(index)
-    return count / (time.perf_counter() - started)
+def signed_requests(path: Path, count: int) -> None:
+    """``count`` deliveries, each its own token, one per line as the wrk script reads them."""
+    now = int(time.time())
+    with path.open("w") as lines:
+        for index in range(count):
+            body, headers = sign_callback(
+                SECRET, account_id="acct", source_label="label", timestamp=now,
+                token=uuid.uuid4().hex, webhook_id=f"msg_{index}", signed_at=now,
+            )  # fmt: skip
+            fields = (
+                body.decode(),
+                headers["webhook-id"],
+                headers["webhook-timestamp"],
+                headers["webhook-signature"],
+            )
+            lines.write("\t".join(fields) + "\n")
+
+
+def measure(
+    folder: Path, name: str, options: dict, seconds: float, repetitions: int
+) -> tuple[Load, Load, int]:
+    """Median loads of the ceiling and of the receiver, and how many callbacks were recorded."""
+    environment = {
+        "CONNECT_ENV": "production",
+        "SECRET_KEY": "bench",
+        "CONNECT_DATABASE": str(folder / f"{name}.sqlite3"),
+        "CONTEXTIO_CONSUMER_SECRET": SECRET,
+    }
+    hello, receiver = [], []
+    for repetition in range(repetitions):
+        requests = folder / f"{name}-{repetition}.tsv"
+        signed_requests(requests, int(seconds * 12_000) + 1000)  # more than wrk can send: none twice
+        arguments = ("signed_callbacks.lua", (str(requests), "2"))
+        for application, results in (("bench.hello_app:app", hello), ("app:create_app()", receiver)):
+            with gunicorn(environment, folder / f"{name}.log", workers=2, application=application,
+                          keep_alive=2, **options) as base_url:  # fmt: skip
+                url = f"{base_url}/connect/callbacks/sync"
+                results.append(
+                    wrk(
+                        url,
+                        connections=CONNECTIONS,
+                        seconds=seconds,
+                        script=arguments[0],
+                        script_args=arguments[1],
+                    )
+                )
+    database = storage.open_database(str(folder / f"{name}.sqlite3"))
+    recorded = len(storage.completed_syncs(database))
+    database.close()
+    return _median(hello), _median(receiver), recorded
+
+
+def _median(loads: list[Load]) -> Load:
+    return Load(
+        rate=statistics.median(load.rate for load in loads),
+        p50_ms=statistics.median(load.p50_ms for load in loads),
+        p99_ms=statistics.median(load.p99_ms for load in loads),
+        requests=sum(load.requests for load in loads),
+        errors=sum(load.errors for load in loads),
+    )
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        app = create_app(
-            {
-                "CONNECT_ENV": "development",
-                "SECRET_KEY": "bench",
-                "CONNECT_DATABASE": f"{folder}/connect.sqlite3",
-                "CONTEXTIO_CONSUMER_SECRET": SECRET,
-            }
-        )
-        client = app.test_client()
-        now = int(time.time())
-        deliveries = [
-            sign_callback(
-                SECRET,
-                account_id="acct",
-                source_label="label",
-                timestamp=now,
-                token=uuid.uuid4().hex,
-                webhook_id=f"msg_{index}",
-                signed_at=now,
-            )
-            for index in range(REQUESTS)
-        ]
-
-        def healthz(_index: int) -> None:
-            assert client.get("/healthz").status_code == 200
-
-        def callback(index: int) -> None:
-            body, headers = deliveries[index]
-            assert client.post("/connect/callbacks/sync", data=body, headers=headers).status_code == 200
-
-        def retry(index: int) -> None:
-            body, headers = deliveries[index]
-            answer = client.post("/connect/callbacks/sync", data=body, headers=headers)
-            assert answer.json == {"status": "duplicate"}
-
-        rate(healthz, 100)  # warm up
-        baseline = rate(healthz, REQUESTS)
-        recorded = rate(callback, REQUESTS)
-        retried = rate(retry, REQUESTS)
-
-    print(f"healthz_rate: {baseline:.0f} req/s")
-    print(f"callback_recorded_rate: {recorded:.0f} req/s")
-    print(f"callback_recorded_ratio: {recorded / baseline:.2f}")
-    print(f"callback_retry_rate: {retried:.0f} req/s")
-    print(f"callback_retry_ratio: {retried / baseline:.2f}")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one short run of each, for a smoke test")
+    quick = parser.parse_args().quick
+    seconds, repetitions = (1, 1) if quick else (5, 3)
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        for name, options in CONFIGURATIONS.items():
+            hello, receiver, recorded = measure(folder, name, options, seconds, repetitions)
+            suffix = "" if name == "gthread" else "_sync_workers"
+            print(f"hello_world_throughput{suffix}: {hello.rate:.0f} req/s (p99 {hello.p99_ms:.1f} ms)")
+            print(f"receiver_throughput{suffix}: {receiver.rate:.0f} req/s")
+            print(f"receiver_throughput_ratio{suffix}: {receiver.rate / hello.rate:.2f}")
+            print(f"receiver_p99{suffix}: {receiver.p99_ms:.1f} ms")
+            print(f"receiver_p99_ratio{suffix}: {receiver.p99_ms / hello.p99_ms:.2f}")
+            if receiver.errors or recorded < receiver.requests:
+                failed = f"{receiver.errors} failed, {recorded} of {receiver.requests} recorded"
+                print(f"receiver_errors{suffix}: {failed}")
 
 
 if __name__ == "__main__":
-    main()
+    with contextlib.suppress(KeyboardInterrupt):
+        main()

@@ -43,8 +43,12 @@ def gunicorn(
     workers: int = 2,
     threads: int = 4,
     port: int | None = None,
+    application: str = "app:create_app()",
+    worker_class: str = "gthread",
+    keep_alive: int = 0,
 ) -> Iterator[str]:
-    """``gunicorn 'app:create_app()'`` on a loopback port (a free one by default); yields its base URL.
+    """``gunicorn 'app:create_app()'`` (or another ``application``) on a loopback port (a free one
+    by default); yields its base URL.
 
     Each request gets its own connection (``--keep-alive 0``), as behind the nginx of
     deploy/nginx.conf, which speaks HTTP/1.0 to the app: gthread's kept-alive connections can
@@ -63,9 +67,11 @@ def gunicorn(
         str(threads),
         "--graceful-timeout",
         "5",
+        "--worker-class",
+        worker_class,
         "--keep-alive",
-        "0",
-        "app:create_app()",
+        str(keep_alive),
+        application,
     ]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

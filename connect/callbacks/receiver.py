@@ -141,7 +141,7 @@ def receive_sync() -> tuple[Response, int]:
             sync.account_id,
             sync.source_label,
         )
-        return jsonify(status="duplicate"), 200
+        return _answer("duplicate")
 
     logger.info(
         "initial sync completed: account %s source %s (verified by %s)",
@@ -150,7 +150,7 @@ def receive_sync() -> tuple[Response, int]:
         sync.scheme,
     )
     _announce(sync)
-    return jsonify(status="recorded"), 200
+    return _answer("recorded")
 
 
 @bp.post("/connect/callbacks/status")
@@ -159,13 +159,13 @@ def receive_status() -> tuple[Response, int]:
     status: StatusCallback = _verified("status", CallbackVerifier.verify_status)
     received = {**status.as_dict(), "received_at": int(time.time())}
     if not storage.record_received_status(storage.get_db(), received):
-        return jsonify(status="duplicate"), 200
+        return _answer("duplicate")
     logger.info(
         "source %s of account %s: %s -> %s",
         status.source_label, status.account_id, status.old_status, status.status,
     )  # fmt: skip
     _tell(source_status_changed, status=status)
-    return jsonify(status="recorded"), 200
+    return _answer("recorded")
 
 
 @bp.post("/connect/callbacks/webhook")
@@ -184,13 +184,21 @@ def receive_webhook() -> tuple[Response, int]:
         "scheme": hook.scheme,
     }
     if not storage.record_received_webhook(storage.get_db(), received):
-        return jsonify(status="duplicate"), 200
+        return _answer("duplicate")
     logger.info(
         "webhook %s of account %s: %s, message %s",
         hook.webhook_id, hook.account_id, hook.event, hook.message_id,
     )  # fmt: skip
     _tell(message_received, webhook=hook)
-    return jsonify(status="recorded"), 200
+    return _answer("recorded")
+
+
+_ANSWERS = {status: json.dumps({"status": status}).encode() + b"\n" for status in ("recorded", "duplicate")}
+
+
+def _answer(status: str) -> tuple[Response, int]:
+    """The answer to a delivery, its body made once: senders retry on anything but a 2xx."""
+    return current_app.response_class(_ANSWERS[status], mimetype="application/json"), 200
 
 
 def _read_body(limit: int) -> bytes:

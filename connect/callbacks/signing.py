@@ -18,7 +18,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,7 +63,7 @@ class SyncCallback:
     webhook_id: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(self.__dict__)  # flat fields: no deep copy (asdict's) on the hot path
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class StatusCallback:
     scheme: str
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(self.__dict__)  # flat fields: no deep copy (asdict's) on the hot path
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,7 @@ class CallbackVerifier:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.secrets = tuple(dict.fromkeys(secret for secret in secrets if secret))
+        self._webhooks = tuple(Webhook(secret.encode()) for secret in self.secrets)
         self.tolerance = tolerance
         self.max_body_bytes = max_body_bytes
         self.clock = clock
@@ -221,7 +222,7 @@ class CallbackVerifier:
         if len(body) > limit:
             raise MalformedCallback(f"body is larger than {limit} bytes")
         fields = parse_callback_body(body, names)
-        headers = {name.lower(): value for name, value in headers.items()}
+        headers = _standard_headers(headers)
         has_standard_headers = all(headers.get(name) for name in _STANDARD_HEADERS)
         if fields["signature"] is None and not has_standard_headers:
             raise UnauthenticCallback("signature is missing")
@@ -273,15 +274,23 @@ class CallbackVerifier:
         )
 
     def _standard_signature_matches(self, body: bytes, headers: Mapping[str, str]) -> bool:
-        for secret in self.secrets:
+        for webhook in self._webhooks:
             try:
-                Webhook(secret.encode()).verify(body, headers, json_parse=False)
+                webhook.verify(body, headers, json_parse=False)
             except (WebhookVerificationError, ValueError):
                 # ValueError covers what the library does not catch itself: undecodable
                 # bytes, malformed base64, an entry without a version.
                 continue
             return True
         return False
+
+
+def _standard_headers(headers: Mapping[str, str]) -> dict[str, str | None]:
+    """The Standard Webhooks headers, whatever their case: a request's headers look them up
+    case-insensitively already; a plain mapping is lowered first."""
+    if isinstance(headers, dict):
+        headers = {name.lower(): value for name, value in headers.items()}
+    return {name: headers.get(name) for name in _STANDARD_HEADERS}
 
 
 def parse_callback_body(
