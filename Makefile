@@ -31,7 +31,7 @@ test: $(VENV)/.installed
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed
-	scripts/install-system-packages
+	scripts/install-system-packages --bench
 	@for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
