@@ -75,6 +75,7 @@ from .helper import (
 from .idle import hold_idle_sources, idle_sources_held
 from .index import (
     delete_folder,
+    folder_count,
     folder_of,
     folder_uids,
     folders_of,

@@ -229,6 +229,13 @@ def _announce_flag_changes(connection, account_id: str, folder_id: int, flags_by
     record_message_events(connection, account_id, [_event(m, "message_changed", name, now) for m in changed])
 
 
+def folder_count(database: Database, folder_id: int) -> int:
+    """How many messages the index holds in the folder."""
+    return database.scalar(
+        select(func.count()).select_from(message_locations).where(message_locations.c.folder_id == folder_id)
+    )
+
+
 def folder_uids(database: Database, folder_id: int, low: int, high: int) -> set[int]:
     rows = database.rows(
         select(message_locations.c.uid).where(

@@ -99,7 +99,9 @@ class FolderSync:
         self._index_new(folder["id"], previously_synced + 1, uidnext, uidvalidity)
         if previously_synced:
             self._refresh_flags(folder, previously_synced, modseq)
-            self._forget_expunged(folder["id"], previously_synced)
+            # Every message the STATUS counted is indexed: nothing was expunged meanwhile.
+            if storage.folder_count(self.database, folder["id"]) != count:
+                self._forget_expunged(folder["id"], previously_synced)
         storage.update_folder(
             self.database,
             folder["id"],
@@ -168,12 +170,14 @@ class FolderSync:
             )
 
     def _forget_expunged(self, folder_id: int, known_up_to: int) -> None:
-        for low, high in self._windows(1, known_up_to):
-            gone = storage.folder_uids(self.database, folder_id, low, high) - set(self._uids(low, high))
-            if gone:
-                storage.forget_locations(
-                    self.database, self.source["account_id"], folder_id, gone, self.announce_since is not None
-                )
+        """One UID SEARCH of the known range, however large the folder, against the index."""
+        present = set(self._uids(1, known_up_to))
+        gone = storage.folder_uids(self.database, folder_id, 1, known_up_to) - present
+        for start in range(0, len(gone), self.batch):
+            window = set(sorted(gone)[start : start + self.batch])
+            storage.forget_locations(
+                self.database, self.source["account_id"], folder_id, window, self.announce_since is not None
+            )
 
 
 def _flags(data: dict[bytes, Any]) -> str:
