@@ -7,7 +7,7 @@
 - ``concurrency_ratio``: `flask worker --concurrency 4` against `--concurrency 1`, embedded
   SQLite mode (no broker), the same sources.
 
-``--quick`` runs a tiny size so the script can't rot (the test suite runs it that way).
+``--quick`` runs a tiny size, to check that the script works.
 """
 
 from __future__ import annotations
