@@ -184,21 +184,20 @@ class SyncEngine:
         if not source["sync_all_folders"]:
             listed = [entry for entry in listed if not SKIPPED_FOLDERS & set(entry[0])]
 
+        known = {folder["name"]: folder for folder in storage.folders_of(self.database, source["id"])}
         names = {name for _, _, name in listed}
-        for folder in storage.folders_of(self.database, source["id"]):
-            if folder["name"] not in names:
-                storage.delete_folder(self.database, folder["id"])
-        storage.forget_orphan_messages(self.database, source["account_id"])
-        saved = [
-            storage.save_folder(
-                self.database,
-                source["id"],
-                name,
-                (delimiter or b"").decode(),
-                json.dumps([flag.decode() for flag in flags]),
-            )
-            for flags, delimiter, name in listed
-        ]
+        gone = [folder for name, folder in known.items() if name not in names]
+        for folder in gone:
+            storage.delete_folder(self.database, folder["id"])
+        if gone:
+            storage.forget_orphan_messages(self.database, source["account_id"])
+        saved = []
+        for flags, delimiter, name in listed:
+            separator, attributes = (delimiter or b"").decode(), json.dumps([flag.decode() for flag in flags])
+            folder = known.get(name)
+            if folder is None or (folder["delimiter"], folder["attributes"]) != (separator, attributes):
+                folder = storage.save_folder(self.database, source["id"], name, separator, attributes)
+            saved.append(folder)  # a folder as it was is not written again on every sync
         self._sync_folders(client, source, keep_going, started, saved)
 
     def _sync_folders(

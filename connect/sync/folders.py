@@ -12,6 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -127,22 +128,36 @@ class FolderSync:
         return [uid for uid in self.client.search(["UID", f"{low}:{high}"]) if low <= uid <= high]
 
     def _index_new(self, folder_id: int, low: int, uidnext: int, uidvalidity: int) -> None:
-        for window_low, window_high in self._windows(low, uidnext - 1):
-            uids = self._uids(window_low, window_high)
-            fetched = self.client.fetch(uids, self.items) if uids else {}
-            now = int(time.time())
-            records = [
-                _record(uid, data, now) for uid, data in sorted(fetched.items()) if b"ENVELOPE" in data
-            ]
-            storage.index_batch(
-                self.database,
-                self.source["account_id"],
-                folder_id,
-                records,
-                {"synced_uid": window_high, "uidvalidity": uidvalidity},
-                self.counting_source,
-                self.announce_since,
-            )
+        """Window by window, the next one fetched while this one is stored: Dovecot's answer,
+        the TLS reads and SQLite's writes (all outside the GIL) overlap with the parsing."""
+        with ThreadPoolExecutor(1, thread_name_prefix="connect-fetch") as fetcher:
+            stored: tuple[tuple[int, int], Future] | None = None
+            for window in self._windows(low, uidnext - 1):
+                fetching = fetcher.submit(self._fetch_window, *window)
+                if stored is not None:
+                    self._store_window(folder_id, uidvalidity, stored[0][1], stored[1].result())
+                stored = (window, fetching)
+            if stored is not None:
+                self._store_window(folder_id, uidvalidity, stored[0][1], stored[1].result())
+
+    def _fetch_window(self, low: int, high: int) -> dict[int, dict[bytes, Any]]:
+        uids = self._uids(low, high)
+        return self.client.fetch(uids, self.items) if uids else {}
+
+    def _store_window(
+        self, folder_id: int, uidvalidity: int, high: int, fetched: dict[int, dict[bytes, Any]]
+    ) -> None:
+        now = int(time.time())
+        records = [_record(uid, data, now) for uid, data in sorted(fetched.items()) if b"ENVELOPE" in data]
+        storage.index_batch(
+            self.database,
+            self.source["account_id"],
+            folder_id,
+            records,
+            {"synced_uid": high, "uidvalidity": uidvalidity},
+            self.counting_source,
+            self.announce_since,
+        )
 
     def _refresh_flags(self, folder: dict[str, Any], known_up_to: int, modseq: int) -> None:
         if self.condstore:
