@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, delete, func, literal, or_, select, union, update
 
-from .database import Database
+from .database import Database, execute_many
 from .dialect import insert_in
 from .schema import accounts, contacts, message_addresses, messages, sources
 
@@ -56,10 +56,9 @@ def record_addresses(connection: Connection, account_id: str, records: list[dict
         for row in address_rows(account_id, record["id"], json.loads(record["addresses"]), record["date"])
     ]
     if rows:
-        connection.execute(message_addresses.insert(), rows)
+        execute_many(connection, message_addresses.insert(), rows)
         tallies = _tallies(account_id, rows, set(_own(connection, account_id)))
-        if tallies:
-            connection.execute(_add_tallies(connection), [tallies[email] for email in sorted(tallies)])
+        execute_many(connection, _add_tallies(connection), [tallies[email] for email in sorted(tallies)])
 
 
 def record_existing_addresses(connection: Connection) -> None:

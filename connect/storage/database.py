@@ -141,6 +141,35 @@ class Prepared:
 _ANSWER = Prepared(select(literal(1).label("answer")))
 
 
+def execute_many(connection: Connection, statement: Executable, rows: list[dict[str, Any]]) -> None:
+    """One statement over many rows, inside the caller's transaction. On SQLite it is compiled
+    once and run straight on the driver: SQLAlchemy's per-row work (its parameter assembly) cost
+    a third of an index window's time. Anything needing a type conversion goes through SQLAlchemy."""
+    if not rows:
+        return
+    if connection.dialect.name != "sqlite":
+        connection.execute(statement, rows)
+        return
+    compiled = statement.compile(dialect=connection.dialect, column_keys=list(rows[0]))
+    names = compiled.positiontup or ()
+    fixed = {  # values written into the statement itself (a CASE's literal, say)
+        name: compiled.binds[name].effective_value
+        for name in names
+        if name not in rows[0] and not compiled.binds[name].required
+    }
+    try:
+        if compiled._bind_processors:
+            raise KeyError("conversions")
+        values = [[row[name] if name in row else fixed[name] for name in names] for row in rows]
+    except KeyError:
+        connection.execute(statement, rows)
+        return
+    try:
+        connection.connection.driver_connection.executemany(compiled.string, values)
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(compiled.string, None, error, sqlite3.Error) from error
+
+
 class Database:
     """The engine, and this thread's connection to it.
 

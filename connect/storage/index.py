@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, exists, func, select, update
 
 from .contacts import forget_messages, record_addresses
-from .database import Database
+from .database import Database, execute_many
 from .dialect import insert, insert_ignoring_conflicts
 from .mail import folder_named
 from .schema import files, folders, message_locations, messages, sources
@@ -95,7 +95,8 @@ def index_batch(
                     new.setdefault(record["dedupe_key"], record)
             if new:
                 assign_threads(connection, account_id, list(new.values()))
-                connection.execute(
+                execute_many(
+                    connection,
                     insert_ignoring_conflicts(database, messages),
                     [{**_message_row(record), "account_id": account_id} for record in new.values()],
                 )
@@ -109,13 +110,14 @@ def index_batch(
                     for file in record["files"]
                 ]
                 if new_files:
-                    connection.execute(insert_ignoring_conflicts(database, files), new_files)
+                    execute_many(connection, insert_ignoring_conflicts(database, files), new_files)
             location = insert(database, message_locations)
             location = location.on_conflict_do_update(
                 index_elements=[message_locations.c.folder_id, message_locations.c.uid],
                 set_={"message_id": location.excluded.message_id, "flags": location.excluded.flags},
             )
-            connection.execute(
+            execute_many(
+                connection,
                 location,
                 [
                     {
@@ -211,7 +213,7 @@ def update_flags(
     with database.transaction() as connection:
         if account_id is not None and is_watched(connection, account_id):
             _announce_flag_changes(connection, account_id, folder_id, flags_by_uid)
-        connection.execute(statement, rows)
+        execute_many(connection, statement, rows)
 
 
 def _announce_flag_changes(connection, account_id: str, folder_id: int, flags_by_uid: dict[int, str]) -> None:

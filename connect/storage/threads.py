@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
-from .database import Database
+from .database import Database, execute_many
 from .dialect import upsert
 from .mail import MailFilters, clauses, run
 from .schema import messages, thread_keys
@@ -121,7 +121,7 @@ def _write(connection: Connection, account_id: str, merges: dict[str, str], keys
             )
     if keys:
         rows = [{"account_id": account_id, "key": key, "thread_id": tid} for key, tid in keys.items()]
-        connection.execute(upsert(connection, thread_keys, ["account_id", "key"], ["thread_id"]), rows)
+        execute_many(connection, upsert(connection, thread_keys, ["account_id", "key"], ["thread_id"]), rows)
 
 
 def thread_existing_messages(connection: Connection) -> None:
