@@ -1,0 +1,125 @@
+"""Signed API reads on a busy deployment, against ``/healthz`` on the same server.
+
+1,000 accounts holding 100,000 indexed messages, served by gunicorn (``-w 2 --threads 8``);
+wrk sends pre-signed requests (each with its own OAuth nonce, ``bench/load/signed_requests.lua``)
+over 16 connections: a page of 100 messages of a random account, the sources list of one, and
+``/healthz``. ``api_cpu_per_page_ms`` is the CPU the web processes spent per messages page
+(``/proc``, user + system). ``--quick`` runs a tiny size, to check that the script works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from oauthlib.oauth1 import Client  # noqa: E402
+
+from app import create_app  # noqa: E402
+from bench.bench_api_data import record  # noqa: E402
+from bench.load.wrk import wrk  # noqa: E402
+from connect import storage  # noqa: E402
+from connect.domain import accounts, clients  # noqa: E402
+from connect.domain.accounts import NewAccount  # noqa: E402
+from connect.domain.tenant import Tenant  # noqa: E402
+from tests.servers import gunicorn  # noqa: E402
+
+CONNECTIONS = 16
+logging.disable(logging.WARNING)
+
+
+def fill(app, count: int, per_account: int) -> tuple[object, list[str]]:
+    """API keys, and ``count`` accounts of ``per_account`` messages each, indexed as a sync would."""
+    with app.app_context():
+        database = storage.get_db()
+        keys = clients.create_client(database, app.extensions["connect.vault"], "bench")
+        tenant = Tenant(database, app.extensions["connect.vault"], keys.consumer_key)
+        ids, now = [], int(time.time())
+        for number in range(count):
+            account, _ = accounts.create_account(tenant, NewAccount(f"owner{number}@bench.example"))
+            database.write(
+                storage.schema.sources.insert().values(
+                    account_id=account["id"], label="bench", email=account["email"], username="u",
+                    server="127.0.0.1", port=993, use_ssl=1, type="IMAP", authentication_type="password",
+                    status="OK", sync_period="24h", created=1,
+                )
+            )  # fmt: skip
+            [source] = storage.sources_of(database, [account["id"]])
+            inbox = storage.save_folder(database, source["id"], "INBOX", "/", "[]")
+            base = number * per_account
+            batch = [{**record(base + n, now), "id": f"m{base + n:024x}"} for n in range(per_account)]
+            storage.index_batch(database, account["id"], inbox["id"], batch, {"synced_uid": batch[-1]["uid"]})
+            ids.append(account["id"])
+    return keys, ids
+
+
+def signed_lines(path: Path, keys, base_url: str, targets: list[str], count: int) -> None:
+    signer = Client(keys.consumer_key, client_secret=keys.consumer_secret)
+    rng = random.Random(count)
+    with path.open("w") as lines:
+        for _ in range(count):
+            target = rng.choice(targets)
+            _, headers, _ = signer.sign(f"{base_url}{target}")
+            lines.write(f"GET\t{target}\t{headers['Authorization']}\n")
+
+
+def server_cpu_seconds(base_url: str) -> float:
+    """User + system CPU of every gunicorn process serving ``base_url``, from /proc."""
+    bind = base_url.removeprefix("http://").encode()
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for process in Path("/proc").iterdir():
+        try:
+            if process.name.isdigit() and bind in (process / "cmdline").read_bytes():
+                fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / ticks
+        except OSError:
+            continue  # gone meanwhile
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a tiny size, to check that the script works")
+    quick = parser.parse_args().quick
+    count, per_account, seconds = (20, 50, 1) if quick else (1_000, 100, 5)
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        settings = {"CONNECT_ENV": "production", "SECRET_KEY": secrets.token_hex(16),
+                    "CONNECT_DATABASE": str(folder / "connect.sqlite3")}  # fmt: skip
+        keys, ids = fill(create_app(settings), count, per_account)
+        environment = {**settings, "CONTEXTIO_CONSUMER_SECRET": "unused"}
+        with gunicorn(environment, folder / "gunicorn.log", workers=2, threads=8, keep_alive=2) as base_url:
+            healthz = wrk(f"{base_url}/healthz", connections=CONNECTIONS, seconds=seconds)
+            pages = folder / "pages.tsv"
+            signed_lines(pages, keys, base_url, [f"/2.0/accounts/{i}/messages?limit=100" for i in ids],
+                         int(seconds * 3000) + 500)  # fmt: skip
+            before = server_cpu_seconds(base_url)
+            messages = wrk(base_url, connections=CONNECTIONS, seconds=seconds,
+                           script="signed_requests.lua", script_args=(str(pages), "2"))  # fmt: skip
+            cpu = server_cpu_seconds(base_url) - before
+            lists = folder / "sources.tsv"
+            signed_lines(
+                lists, keys, base_url, [f"/2.0/accounts/{i}/sources" for i in ids], int(seconds * 3000) + 500
+            )
+            sources = wrk(base_url, connections=CONNECTIONS, seconds=seconds,
+                          script="signed_requests.lua", script_args=(str(lists), "2"))  # fmt: skip
+    print(f"api_healthz_p50: {healthz.p50_ms:.1f} ms ({healthz.rate:.0f} req/s)")
+    print(f"api_messages_p50: {messages.p50_ms:.1f} ms ({messages.rate:.0f} pages/s of 100 messages)")
+    print(f"api_messages_p99: {messages.p99_ms:.1f} ms")
+    print(f"api_messages_ratio: {messages.p50_ms / healthz.p50_ms:.2f}")
+    print(f"api_cpu_per_page_ms: {cpu / max(messages.requests, 1) * 1000:.2f}")
+    print(f"api_sources_p50: {sources.p50_ms:.1f} ms (p99 {sources.p99_ms:.1f} ms)")
+    if messages.errors or sources.errors:
+        print(f"api_errors: {messages.errors + sources.errors} (non-2xx answers or socket errors)")
+
+
+if __name__ == "__main__":
+    main()
