@@ -13,6 +13,7 @@ from connect import Connect, browser_session_user, storage
 from connect.api import SourcesAPI
 from connect.config import load_settings, start_or_explain
 from connect.web import health
+from connect.web.json_provider import FastJSONProvider
 from connect.web.proxies import trust_proxies
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -41,6 +42,7 @@ def _assemble(config: Mapping[str, Any] | None) -> Flask:
     # The browser returns from Google on a cross-site redirect: the session cookie must go with it.
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.session_interface = SecureWhenHttps()
+    app.json = FastJSONProvider(app)
     load_settings(app, config)
     trust_proxies(app, app.config["CONNECT_TRUSTED_PROXIES"])
     storage.init_app(app)

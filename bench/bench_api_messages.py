@@ -96,7 +96,9 @@ def main() -> None:
                     "CONNECT_DATABASE": str(folder / "connect.sqlite3")}  # fmt: skip
         keys, ids = fill(create_app(settings), count, per_account)
         environment = {**settings, "CONTEXTIO_CONSUMER_SECRET": "unused"}
-        with gunicorn(environment, folder / "gunicorn.log", workers=2, threads=8, keep_alive=2) as base_url:
+        with gunicorn(
+            environment, folder / "gunicorn.log", workers=2, threads=8
+        ) as base_url:  # no keep-alive, as behind nginx
             healthz = wrk(f"{base_url}/healthz", connections=CONNECTIONS, seconds=seconds)
             pages = folder / "pages.tsv"
             signed_lines(pages, keys, base_url, [f"/2.0/accounts/{i}/messages?limit=100" for i in ids],

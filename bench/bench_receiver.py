@@ -3,7 +3,8 @@
 Two gunicorn configurations (``-w 2 --threads 8`` gthread, and ``-w 2`` sync workers), each
 serving first a Flask route that reads the same request and answers the same way doing nothing
 else (``bench/hello_app.py``), then Connect's receiver, under 64 connections of wrk posting
-valid signed callbacks, each with its own token (``bench/load/signed_callbacks.lua``).
+valid signed callbacks, each with its own token (``bench/load/signed_callbacks.lua``), each on
+its own connection as behind nginx (HTTP/1.0 upstream; gthread's keep-alive halves both).
 Repetitions interleave the two servers and the medians are compared, so the ratios hold on a
 busy machine. ``--quick`` runs a second per measurement, to check that the script works.
 """
@@ -69,7 +70,7 @@ def measure(
         arguments = ("signed_callbacks.lua", (str(requests), "2"))
         for application, results in (("bench.hello_app:app", hello), ("app:create_app()", receiver)):
             with gunicorn(environment, folder / f"{name}.log", workers=2, application=application,
-                          keep_alive=2, **options) as base_url:  # fmt: skip
+                          keep_alive=0, **options) as base_url:  # fmt: skip
                 url = f"{base_url}/connect/callbacks/sync"
                 results.append(
                     wrk(

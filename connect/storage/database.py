@@ -304,7 +304,9 @@ class Database:
                 return self._run_prepared(statement, parameters or {})
             statement = statement.statement
         with self.reading() as connection:
-            return [dict(row._mapping) for row in connection.execute(statement, parameters or {})]
+            result = connection.execute(statement, parameters or {})
+            names = tuple(result.keys())  # once, not a mapping object per row
+            return [dict(zip(names, row, strict=True)) for row in result.all()]
 
     def first(
         self, statement: Executable | Prepared, parameters: Mapping[str, Any] | None = None
