@@ -4,9 +4,10 @@ Two gunicorn configurations (``-w 2 --threads 8`` gthread, and ``-w 2`` sync wor
 serving first a Flask route that reads the same request and answers the same way doing nothing
 else (``bench/hello_app.py``), then Connect's receiver, under 64 connections of wrk posting
 valid signed callbacks, each with its own token (``bench/load/signed_callbacks.lua``), each on
-its own connection as behind nginx (HTTP/1.0 upstream; gthread's keep-alive halves both).
-Repetitions interleave the two servers and the medians are compared, so the ratios hold on a
-busy machine. ``--quick`` runs a second per measurement, to check that the script works.
+its own connection as behind nginx (HTTP/1.0 upstream). The gthread configuration runs again
+on PostgreSQL (lines ending ``_pg``). Repetitions interleave the two servers and the medians
+are compared, so the ratios hold on a busy machine. ``--quick`` runs a second per measurement,
+to check that the script works.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.load.wrk import Load, wrk  # noqa: E402
 from connect import storage  # noqa: E402
 from connect.callbacks.signing import sign_callback  # noqa: E402
+from tests.postgres import start_postgres  # noqa: E402
 from tests.servers import gunicorn  # noqa: E402
 
 SECRET = "bench-consumer-secret"
@@ -54,13 +56,13 @@ def signed_requests(path: Path, count: int) -> None:
 
 
 def measure(
-    folder: Path, name: str, options: dict, seconds: float, repetitions: int
+    folder: Path, name: str, options: dict, seconds: float, repetitions: int, database: str
 ) -> tuple[Load, Load, int]:
     """Median loads of the ceiling and of the receiver, and how many callbacks were recorded."""
     environment = {
         "CONNECT_ENV": "production",
         "SECRET_KEY": "bench",
-        "CONNECT_DATABASE": str(folder / f"{name}.sqlite3"),
+        "CONNECT_DATABASE": database,
         "CONTEXTIO_CONSUMER_SECRET": SECRET,
     }
     hello, receiver = [], []
@@ -81,9 +83,9 @@ def measure(
                         script_args=arguments[1],
                     )
                 )
-    database = storage.open_database(str(folder / f"{name}.sqlite3"))
-    recorded = len(storage.completed_syncs(database))
-    database.close()
+    opened = storage.open_database(database)
+    recorded = len(storage.completed_syncs(opened))
+    opened.close()
     return _median(hello), _median(receiver), recorded
 
 
@@ -102,19 +104,34 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one short run of each, for a smoke test")
     quick = parser.parse_args().quick
     seconds, repetitions = (1, 1) if quick else (5, 3)
-    with tempfile.TemporaryDirectory() as temporary:
-        folder = Path(temporary)
-        for name, options in CONFIGURATIONS.items():
-            hello, receiver, recorded = measure(folder, name, options, seconds, repetitions)
-            suffix = "" if name == "gthread" else "_sync_workers"
-            print(f"hello_world_throughput{suffix}: {hello.rate:.0f} req/s (p99 {hello.p99_ms:.1f} ms)")
-            print(f"receiver_throughput{suffix}: {receiver.rate:.0f} req/s")
-            print(f"receiver_throughput_ratio{suffix}: {receiver.rate / hello.rate:.2f}")
-            print(f"receiver_p99{suffix}: {receiver.p99_ms:.1f} ms")
-            print(f"receiver_p99_ratio{suffix}: {receiver.p99_ms / hello.p99_ms:.2f}")
-            if receiver.errors or recorded < receiver.requests:
-                failed = f"{receiver.errors} failed, {recorded} of {receiver.requests} recorded"
-                print(f"receiver_errors{suffix}: {failed}")
+    postgres = start_postgres()
+    try:
+        with tempfile.TemporaryDirectory() as temporary:
+            folder = Path(temporary)
+            runs = [
+                (name, options, str(folder / f"{name}.sqlite3"), "")
+                for name, options in CONFIGURATIONS.items()
+            ]
+            runs.append(("gthread", CONFIGURATIONS["gthread"], postgres.new_database(), "_pg"))
+            for name, options, database, engine in runs:
+                hello, receiver, recorded = measure(
+                    folder, name + engine, options, seconds, repetitions, database
+                )
+                report(("" if name == "gthread" else "_sync_workers") + engine, hello, receiver, recorded)
+    finally:
+        postgres.stop()
+
+
+def report(suffix: str, hello: Load, receiver: Load, recorded: int) -> None:
+    print(f"hello_world_throughput{suffix}: {hello.rate:.0f} req/s (p99 {hello.p99_ms:.1f} ms)")
+    print(f"receiver_throughput{suffix}: {receiver.rate:.0f} req/s")
+    print(f"receiver_throughput_ratio{suffix}: {receiver.rate / hello.rate:.2f}")
+    print(f"receiver_p99{suffix}: {receiver.p99_ms:.1f} ms")
+    print(f"receiver_p99_ratio{suffix}: {receiver.p99_ms / hello.p99_ms:.2f}")
+    if receiver.errors or recorded < receiver.requests:
+        print(
+            f"receiver_errors{suffix}: {receiver.errors} failed, {recorded} of {receiver.requests} recorded"
+        )
 
 
 if __name__ == "__main__":
