@@ -4,7 +4,8 @@
 wrk sends pre-signed requests (each with its own OAuth nonce, ``bench/load/signed_requests.lua``)
 over 16 connections: a page of 100 messages of a random account, the sources list of one, and
 ``/healthz``. ``api_cpu_per_page_ms`` is the CPU the web processes spent per messages page
-(``/proc``, user + system). ``--quick`` runs a tiny size, to check that the script works.
+(``/proc``, user + system; on PostgreSQL, ``_pg``, the database server's own CPU is not
+counted). ``--quick`` runs a tiny size, to check that the script works.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from connect import storage  # noqa: E402
 from connect.domain import accounts, clients  # noqa: E402
 from connect.domain.accounts import NewAccount  # noqa: E402
 from connect.domain.tenant import Tenant  # noqa: E402
+from tests.postgres import start_postgres  # noqa: E402
 from tests.servers import gunicorn  # noqa: E402
 
 CONNECTIONS = 16
@@ -85,42 +87,53 @@ def server_cpu_seconds(base_url: str) -> float:
     return total
 
 
+def measure(folder: Path, database: str, suffix: str, count: int, per_account: int, seconds: float) -> None:
+    settings = {
+        "CONNECT_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(16),
+        "CONNECT_DATABASE": database,
+    }
+    keys, ids = fill(create_app(settings), count, per_account)
+    environment = {**settings, "CONTEXTIO_CONSUMER_SECRET": "unused"}
+    log = folder / f"gunicorn{suffix}.log"
+    with gunicorn(environment, log, workers=2, threads=8) as base_url:  # no keep-alive, as behind nginx
+        healthz = wrk(f"{base_url}/healthz", connections=CONNECTIONS, seconds=seconds)
+        pages = folder / f"pages{suffix}.tsv"
+        targets = [f"/2.0/accounts/{i}/messages?limit=100" for i in ids]
+        signed_lines(pages, keys, base_url, targets, int(seconds * 3000) + 500)
+        before = server_cpu_seconds(base_url)
+        messages = wrk(base_url, connections=CONNECTIONS, seconds=seconds,
+                       script="signed_requests.lua", script_args=(str(pages), "2"))  # fmt: skip
+        cpu = server_cpu_seconds(base_url) - before
+        lists = folder / f"sources{suffix}.tsv"
+        signed_lines(
+            lists, keys, base_url, [f"/2.0/accounts/{i}/sources" for i in ids], int(seconds * 3000) + 500
+        )
+        sources = wrk(base_url, connections=CONNECTIONS, seconds=seconds,
+                      script="signed_requests.lua", script_args=(str(lists), "2"))  # fmt: skip
+    print(f"api_healthz_p50{suffix}: {healthz.p50_ms:.1f} ms ({healthz.rate:.0f} req/s)")
+    print(f"api_messages_p50{suffix}: {messages.p50_ms:.1f} ms ({messages.rate:.0f} pages/s of 100 messages)")
+    print(f"api_messages_p99{suffix}: {messages.p99_ms:.1f} ms")
+    print(f"api_messages_ratio{suffix}: {messages.p50_ms / healthz.p50_ms:.2f}")
+    print(f"api_cpu_per_page_ms{suffix}: {cpu / max(messages.requests, 1) * 1000:.2f}")
+    print(f"api_sources_p50{suffix}: {sources.p50_ms:.1f} ms (p99 {sources.p99_ms:.1f} ms)")
+    if messages.errors or sources.errors:
+        print(f"api_errors{suffix}: {messages.errors + sources.errors} (non-2xx answers or socket errors)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tiny size, to check that the script works")
     quick = parser.parse_args().quick
     count, per_account, seconds = (20, 50, 1) if quick else (1_000, 100, 5)
-    with tempfile.TemporaryDirectory() as temporary:
-        folder = Path(temporary)
-        settings = {"CONNECT_ENV": "production", "SECRET_KEY": secrets.token_hex(16),
-                    "CONNECT_DATABASE": str(folder / "connect.sqlite3")}  # fmt: skip
-        keys, ids = fill(create_app(settings), count, per_account)
-        environment = {**settings, "CONTEXTIO_CONSUMER_SECRET": "unused"}
-        with gunicorn(
-            environment, folder / "gunicorn.log", workers=2, threads=8
-        ) as base_url:  # no keep-alive, as behind nginx
-            healthz = wrk(f"{base_url}/healthz", connections=CONNECTIONS, seconds=seconds)
-            pages = folder / "pages.tsv"
-            signed_lines(pages, keys, base_url, [f"/2.0/accounts/{i}/messages?limit=100" for i in ids],
-                         int(seconds * 3000) + 500)  # fmt: skip
-            before = server_cpu_seconds(base_url)
-            messages = wrk(base_url, connections=CONNECTIONS, seconds=seconds,
-                           script="signed_requests.lua", script_args=(str(pages), "2"))  # fmt: skip
-            cpu = server_cpu_seconds(base_url) - before
-            lists = folder / "sources.tsv"
-            signed_lines(
-                lists, keys, base_url, [f"/2.0/accounts/{i}/sources" for i in ids], int(seconds * 3000) + 500
-            )
-            sources = wrk(base_url, connections=CONNECTIONS, seconds=seconds,
-                          script="signed_requests.lua", script_args=(str(lists), "2"))  # fmt: skip
-    print(f"api_healthz_p50: {healthz.p50_ms:.1f} ms ({healthz.rate:.0f} req/s)")
-    print(f"api_messages_p50: {messages.p50_ms:.1f} ms ({messages.rate:.0f} pages/s of 100 messages)")
-    print(f"api_messages_p99: {messages.p99_ms:.1f} ms")
-    print(f"api_messages_ratio: {messages.p50_ms / healthz.p50_ms:.2f}")
-    print(f"api_cpu_per_page_ms: {cpu / max(messages.requests, 1) * 1000:.2f}")
-    print(f"api_sources_p50: {sources.p50_ms:.1f} ms (p99 {sources.p99_ms:.1f} ms)")
-    if messages.errors or sources.errors:
-        print(f"api_errors: {messages.errors + sources.errors} (non-2xx answers or socket errors)")
+    postgres = start_postgres()
+    try:
+        with tempfile.TemporaryDirectory() as temporary:
+            folder = Path(temporary)
+            measure(folder, str(folder / "connect.sqlite3"), "", count, per_account, seconds)
+            measure(folder, postgres.new_database(), "_pg", count, per_account, seconds)
+    finally:
+        postgres.stop()
 
 
 if __name__ == "__main__":

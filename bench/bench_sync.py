@@ -13,6 +13,7 @@
 - ``worker_peak_rss`` of a ``flask worker`` process syncing the full mailbox, and
   ``worker_memory_ratio`` against the same for a tenth of it.
 
+The initial sync, the no-change sync and the manual sync run on PostgreSQL too (``_pg``).
 Repetitions interleave the engine and its baseline; medians are compared. ``--quick`` runs
 every figure at a tiny size, to check that the script works.
 """
@@ -42,6 +43,7 @@ from connect.sync.imap import tls_context  # noqa: E402
 from tests.dovecot import message, start_dovecot  # noqa: E402
 from tests.mail_world import MailWorld  # noqa: E402
 from tests.oauth_provider import OAuthProvider  # noqa: E402
+from tests.postgres import start_postgres  # noqa: E402
 from tests.tls import make_certificates  # noqa: E402
 
 BATCH = 200
@@ -93,10 +95,10 @@ def imapclient_nochange(dovecot, user: str) -> float:
     return time.perf_counter() - started
 
 
-def new_world(root: Path, name: str, dovecot, provider) -> MailWorld:
+def new_world(root: Path, name: str, dovecot, provider, database: str | None = None) -> MailWorld:
     folder = root / name
     folder.mkdir()
-    return MailWorld.create(folder, dovecot, provider)
+    return MailWorld.create(folder, dovecot, provider, database)
 
 
 def connect_initial(world: MailWorld, user: str) -> tuple[float, str, str]:
@@ -179,6 +181,43 @@ def worker_rss(world: MailWorld, user: str, count: int, folder: Path) -> int:
         stop(process)
 
 
+def initial_syncs(root: Path, name: str, dovecot, provider, user: str, repetitions: int, postgres=None):
+    """The engine's initial syncs of the mailbox, each into a new index, interleaved with the
+    imapclient ceiling; and the first of those worlds, for the syncs that follow."""
+    engine, baseline, worlds = [], [], []
+    for repetition in range(repetitions):
+        baseline.append(imapclient_initial(dovecot, user))
+        database = postgres.new_database() if postgres else None
+        world = new_world(root, f"{name}-{repetition}", dovecot, provider, database)
+        elapsed, account_id, _ = connect_initial(world, user)
+        engine.append(elapsed)
+        worlds.append((world, account_id))
+    return engine, baseline, worlds[0]
+
+
+def nochange_syncs(world: MailWorld, dovecot, user: str, account_id: str, count: int):
+    engine, baseline = [], []
+    for _ in range(count):
+        baseline.append(imapclient_nochange(dovecot, user))
+        world.signed("POST", f"/2.0/accounts/{account_id}/sync")
+        started = time.perf_counter()
+        world.sync()
+        engine.append(time.perf_counter() - started)
+    return engine, baseline
+
+
+def report(suffix: str, size: int, engine, baseline, nochange, nochange_baseline, latencies) -> None:
+    initial, ceiling = statistics.median(engine), statistics.median(baseline)
+    print(f"initial_sync{suffix}: {size / initial:.0f} msg/s ({size:,} messages)")
+    print(f"imapclient_fetch_only{suffix}: {size / ceiling:.0f} msg/s")
+    print(f"initial_sync_ratio{suffix}: {ceiling / initial:.2f}")
+    print(f"incremental_nochange_median{suffix}: {statistics.median(nochange) * 1000:.1f} ms")
+    print(f"imapclient_login_list_status{suffix}: {statistics.median(nochange_baseline) * 1000:.1f} ms")
+    ratio = statistics.median(nochange) / statistics.median(nochange_baseline)
+    print(f"incremental_nochange_ratio{suffix}: {ratio:.2f}")
+    print(f"manual_sync_latency_p50{suffix}: {statistics.median(latencies) * 1000:.0f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="every figure at a tiny size")
@@ -196,26 +235,13 @@ def main() -> None:
         fill(dovecot, user, size)
         fill(dovecot, small_user, small)
         imapclient_initial(dovecot, user)  # Dovecot builds its own index once, before any timing
-        baseline, engine, at_scale, worlds = [], [], [], []
-        for repetition in range(repetitions):
-            baseline.append(imapclient_initial(dovecot, user))
-            world = new_world(root, f"empty-{repetition}", dovecot, provider)
-            elapsed, account_id, _ = connect_initial(world, user)
-            engine.append(elapsed)
-            worlds.append((world, account_id))
+        engine, baseline, (world, account_id) = initial_syncs(
+            root, "sqlite", dovecot, provider, user, repetitions
+        )
         scaled = new_world(root, "scaled", dovecot, provider)
         prefill(scaled, scale)
-        at_scale.append(connect_initial(scaled, user)[0])
-
-        world, account_id = worlds[0]
-        nochange, nochange_baseline = [], []
-        for _ in range(5 * repetitions):
-            nochange_baseline.append(imapclient_nochange(dovecot, user))
-            world.signed("POST", f"/2.0/accounts/{account_id}/sync")
-            started = time.perf_counter()
-            world.sync()
-            nochange.append(time.perf_counter() - started)
-
+        at_scale = connect_initial(scaled, user)[0]
+        nochange, nochange_baseline = nochange_syncs(world, dovecot, user, account_id, 5 * repetitions)
         latencies, commands = [], 0
         for number in range(5 * repetitions):
             latency, commands = one_new(world, dovecot, user, account_id, number)
@@ -223,30 +249,32 @@ def main() -> None:
         small_world = new_world(root, "small", dovecot, provider)
         _, small_account, _ = connect_initial(small_world, small_user)
         _, small_commands = one_new(small_world, dovecot, small_user, small_account, 0)
+        large_world = new_world(root, "rss-large", dovecot, provider)
+        rss_large = worker_rss(large_world, user, size, root / "rss-large")
+        small_rss_world = new_world(root, "rss-small", dovecot, provider)
+        rss_small = worker_rss(small_rss_world, small_user, small, root / "rss-small")
 
-        rss_large = worker_rss(
-            new_world(root, "rss-large", dovecot, provider), user, size, root / "rss-large"
-        )
-        rss_small = worker_rss(
-            new_world(root, "rss-small", dovecot, provider), small_user, small, root / "rss-small"
-        )
-
-        initial, ceiling = statistics.median(engine), statistics.median(baseline)
-        print(f"initial_sync: {size / initial:.0f} msg/s ({size:,} messages)")
-        print(f"imapclient_fetch_only: {size / ceiling:.0f} msg/s")
-        print(f"initial_sync_ratio: {ceiling / initial:.2f}")
-        scaled_ratio = initial / statistics.median(at_scale)
+        report("", size, engine, baseline, nochange, nochange_baseline, latencies)
+        scaled_ratio = statistics.median(engine) / at_scale
         print(f"initial_sync_at_scale_ratio: {scaled_ratio:.2f} ({scale:,} indexed before)")
-        print(f"incremental_nochange_median: {statistics.median(nochange) * 1000:.1f} ms")
-        print(f"imapclient_login_list_status: {statistics.median(nochange_baseline) * 1000:.1f} ms")
-        nochange_ratio = statistics.median(nochange) / statistics.median(nochange_baseline)
-        print(f"incremental_nochange_ratio: {nochange_ratio:.2f}")
-        print(f"manual_sync_latency_p50: {statistics.median(latencies) * 1000:.0f} ms")
         print(f"incremental_one_new_commands: {commands} ({small_commands} on a folder of {small + 1:,})")
         print(
             f"worker_peak_rss: {rss_large / 1024:.0f} MiB ({rss_small / 1024:.0f} MiB for {small:,} messages)"
         )
         print(f"worker_memory_ratio: {rss_large / rss_small:.2f}")
+
+        postgres = start_postgres()
+        try:
+            engine, baseline, (world, account_id) = initial_syncs(
+                root, "pg", dovecot, provider, user, repetitions, postgres
+            )
+            nochange, nochange_baseline = nochange_syncs(world, dovecot, user, account_id, 5 * repetitions)
+            latencies = [
+                one_new(world, dovecot, user, account_id, 100 + n)[0] for n in range(5 * repetitions)
+            ]
+            report("_pg", size, engine, baseline, nochange, nochange_baseline, latencies)
+        finally:
+            postgres.stop()
     finally:
         dovecot.stop()
         shutil.rmtree(root, ignore_errors=True)
