@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any, Protocol
 
+import orjson
 import re2
 
 from .. import storage
@@ -105,7 +106,7 @@ def with_locations_and_files(tenant: Tenant, rows: list[dict[str, Any]]) -> list
     return [
         {
             **row,
-            "addresses": json.loads(row["addresses"]),
+            "addresses": orjson.loads(row["addresses"]),
             "locations": locations[row["id"]],
             "files": files[row["id"]],
         }
@@ -115,14 +116,14 @@ def with_locations_and_files(tenant: Tenant, rows: list[dict[str, Any]]) -> list
 
 def list_files(tenant: Tenant, account_id: str, filters: MailFilters) -> list[dict[str, Any]]:
     rows = storage.find_files(tenant.database, account_id, filters)
-    return [{**row, "addresses": json.loads(row["addresses"])} for row in rows]
+    return [{**row, "addresses": orjson.loads(row["addresses"])} for row in rows]
 
 
 def find_file(tenant: Tenant, account_id: str, file_id: str) -> dict[str, Any]:
     row = storage.file(tenant.database, account_id, file_id)
     if row is None:
         raise NotFound(f"file {file_id} not found in account {account_id}")
-    return {**row, "addresses": json.loads(row["addresses"])}
+    return {**row, "addresses": orjson.loads(row["addresses"])}
 
 
 def similar_files(tenant: Tenant, account_id: str, file_id: str, same_type: bool) -> list[dict[str, Any]]:

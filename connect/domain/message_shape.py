@@ -6,6 +6,7 @@ the same whichever way a client learns of it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from typing import Any
@@ -21,8 +22,10 @@ FLAG_NAMES = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def thumbnail(email: str) -> str:
-    """Gravatar's picture for the address (computed; no request is made)."""
+    """Gravatar's picture for the address (computed; no request is made). The same people
+    appear on most messages of a page: each address is hashed once."""
     digest = hashlib.md5(email.strip().lower().encode(), usedforsecurity=False).hexdigest()
     return f"https://secure.gravatar.com/avatar/{digest}?s=50"
 
