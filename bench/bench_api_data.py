@@ -63,8 +63,8 @@ def record(number: int, now: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="2,000 messages, for a smoke run")
-    count = 2_000 if parser.parse_args().quick else 100_000
+    parser.add_argument("--quick", action="store_true", help="500 messages, for a smoke run")
+    count = 500 if parser.parse_args().quick else 100_000
     folder = Path(tempfile.mkdtemp(prefix="connect-bench-data-"))
     try:
         app = create_app({"CONNECT_ENV": "development", "SECRET_KEY": secrets.token_hex(16),

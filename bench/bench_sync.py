@@ -222,7 +222,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="every figure at a tiny size")
     quick = parser.parse_args().quick
-    size, scale, repetitions = (300, 2_000, 1) if quick else (10_000, 100_000, 3)
+    size, scale, repetitions = (200, 1_000, 1) if quick else (10_000, 100_000, 3)
+    samples = 2 if quick else 15  # no-change and one-new syncs
     small = size // 10
     root = Path(tempfile.mkdtemp(prefix="connect-bench-sync-"))
     os.chmod(root, 0o755)
@@ -241,9 +242,9 @@ def main() -> None:
         scaled = new_world(root, "scaled", dovecot, provider)
         prefill(scaled, scale)
         at_scale = connect_initial(scaled, user)[0]
-        nochange, nochange_baseline = nochange_syncs(world, dovecot, user, account_id, 5 * repetitions)
+        nochange, nochange_baseline = nochange_syncs(world, dovecot, user, account_id, samples)
         latencies, commands = [], 0
-        for number in range(5 * repetitions):
+        for number in range(samples):
             latency, commands = one_new(world, dovecot, user, account_id, number)
             latencies.append(latency)
         small_world = new_world(root, "small", dovecot, provider)
@@ -268,10 +269,8 @@ def main() -> None:
             engine, baseline, (world, account_id) = initial_syncs(
                 root, "pg", dovecot, provider, user, repetitions, postgres
             )
-            nochange, nochange_baseline = nochange_syncs(world, dovecot, user, account_id, 5 * repetitions)
-            latencies = [
-                one_new(world, dovecot, user, account_id, 100 + n)[0] for n in range(5 * repetitions)
-            ]
+            nochange, nochange_baseline = nochange_syncs(world, dovecot, user, account_id, samples)
+            latencies = [one_new(world, dovecot, user, account_id, 100 + n)[0] for n in range(samples)]
             report("_pg", size, engine, baseline, nochange, nochange_baseline, latencies)
         finally:
             postgres.stop()
