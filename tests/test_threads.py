@@ -98,3 +98,33 @@ def test_a_reply_before_its_original_and_a_message_joining_two_threads_make_one(
     thread = world.api(url.removeprefix("http://localhost/2.0/"))
     assert thread["email_message_ids"] == ["<first@x>", "<child@x>", "<other@x>", "<both@x>"]
     assert {m["gmail_thread_id"] for m in thread["messages"]} == {thread["gmail_thread_id"][3:]}
+
+
+def thread_path(world, account_id: str, message_id: str) -> str:
+    thread = world.api(f"accounts/{account_id}/messages/{message_id}/thread")
+    return f"/2.0/accounts/{account_id}/threads/{thread['gmail_thread_id']}"
+
+
+def subjects_in(dovecot, user: str, folder: str) -> list[str]:
+    with dovecot.imap(user) as session:
+        session.select_folder(folder)
+        fetched = session.fetch(session.search(), ["ENVELOPE"])
+        return sorted(data[b"ENVELOPE"].subject.decode() for data in fetched.values())
+
+
+def test_a_threads_messages_are_filed_together_and_deleted_together(world, dovecot, conversation):
+    account_id, user, ids = conversation
+    path = thread_path(world, account_id, ids["<plans@x>"])
+    assert world.signed("POST", f"{path}/folders", add="Sent").json == {"success": True}
+    assert subjects_in(dovecot, user, "Sent") == ["Plans", "Re: Plans", "Re: Plans"]
+    assert world.signed("POST", f"{path}/folders", remove="INBOX").json == {"success": True}
+    assert subjects_in(dovecot, user, "INBOX") == ["Lunch?"]
+    assert world.signed("POST", f"{path}/folders").status_code == 400  # neither add nor remove
+    assert world.signed_json("PUT", f"{path}/folders", [{"name": "INBOX"}]).json == {"success": True}
+    assert subjects_in(dovecot, user, "Sent") == []
+    assert subjects_in(dovecot, user, "INBOX") == ["Lunch?", "Plans", "Re: Plans", "Re: Plans"]
+
+    assert world.signed("DELETE", path).json == {"success": True}
+    assert subjects_in(dovecot, user, "Sent") == []
+    assert [m["subject"] for m in world.api(f"accounts/{account_id}/messages")] == ["Lunch?"]
+    assert world.signed("DELETE", path).status_code == 404

@@ -70,11 +70,36 @@ def message_folders(account_id: str, message_id: str) -> Response:
         names = _folder_list(request.get_data(as_text=True))
         mail_changes().set_folders(account_id, message_id, names)
         return success()
+    add, remove = _folder_changes()
+    mail_changes().change_folders(account_id, message_id, add, remove)
+    return success()
+
+
+@route("/accounts/<account_id>/threads/<thread_id>", methods=["DELETE"])
+def delete_thread(account_id: str, thread_id: str) -> Response:
+    """Every message of the thread, deleted as one message is."""
+    mail_changes().delete_thread(account_id, thread_id)
+    return success()
+
+
+@route("/accounts/<account_id>/threads/<thread_id>/folders", methods=["POST", "PUT"])
+def thread_folders(account_id: str, thread_id: str) -> Response:
+    """As a message's folders (``add`` / ``remove``, or PUT of the whole set), for each message
+    of the thread."""
+    if request.method == "PUT":
+        names = _folder_list(request.get_data(as_text=True))
+        mail_changes().set_thread_folders(account_id, thread_id, names)
+        return success()
+    add, remove = _folder_changes()
+    mail_changes().change_thread_folders(account_id, thread_id, add, remove)
+    return success()
+
+
+def _folder_changes() -> tuple[list[str], list[str]]:
     add, remove = _repeated("add"), _repeated("remove")
     if not add and not remove:
         raise InvalidParameter("add or remove is required: the folder to file it in or take it out of")
-    mail_changes().change_folders(account_id, message_id, add, remove)
-    return success()
+    return add, remove
 
 
 def _repeated(name: str) -> list[str]:

@@ -11,8 +11,9 @@ from typing import Any, Protocol
 
 from .. import storage
 from .errors import InvalidParameter, NotFound
-from .mail import Mailboxes, find_folder, find_message
+from .mail import Mailboxes, find_folder, find_message, with_locations_and_files
 from .tenant import Tenant
+from .threads import thread_message_ids
 
 FLAGS = {
     "seen": "\\Seen",
@@ -76,6 +77,24 @@ class MailChanges:
         locations = find_message(self.tenant, account_id, message_id)["locations"]
         self.writer.delete_message(locations)
         self._refresh_where(locations)
+
+    def delete_thread(self, account_id: str, thread_id: str) -> None:
+        """Every message of the thread, as ``delete_message`` deletes one; each folder once."""
+        ids = thread_message_ids(self.tenant, account_id, thread_id)
+        found = with_locations_and_files(self.tenant, storage.messages_by_ids(self.tenant.database, ids))
+        locations = [location for message in found for location in message["locations"]]
+        self.writer.delete_message(locations)
+        self._refresh_where(locations)
+
+    def change_thread_folders(
+        self, account_id: str, thread_id: str, add: list[str], remove: list[str]
+    ) -> None:
+        for message_id in thread_message_ids(self.tenant, account_id, thread_id):
+            self.change_folders(account_id, message_id, add, remove)
+
+    def set_thread_folders(self, account_id: str, thread_id: str, names: list[str]) -> None:
+        for message_id in thread_message_ids(self.tenant, account_id, thread_id):
+            self.set_folders(account_id, message_id, names)
 
     def append_message(
         self, account_id: str, source_label: str | None, folder: str, raw: bytes, flags: dict[str, bool]

@@ -22,6 +22,14 @@ def thread_id_of(path_id: str) -> str:
     return path_id.removeprefix("gm-").removeprefix("GM-").lower()
 
 
+def thread_message_ids(tenant: Tenant, account_id: str, thread_id: str) -> list[str]:
+    """Every message of the thread, oldest first (for writes that apply to each)."""
+    rows = storage.thread_messages(tenant.database, account_id, thread_id_of(thread_id))
+    if not rows:
+        raise NotFound(f"thread {thread_id} not found in account {account_id}")
+    return [row["id"] for row in rows]
+
+
 def list_threads(
     tenant: Tenant,
     account_id: str,
