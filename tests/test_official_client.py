@@ -306,6 +306,13 @@ def test_messages_files_and_folders_through_the_official_client(contextio, api_s
         [uid] = session.search(["SUBJECT", "Report", "NOT", "SUBJECT", "v2"])
         assert b"\\Flagged" in session.get_flags([uid])[uid]
 
+    for refused in (
+        lambda: report.post_folder(add="Archive"),
+        lambda: report.put_folders('[{"name": "INBOX"}]'),
+    ):
+        with pytest.raises(RequestError) as error:
+            refused()  # the client drops its own arguments (§0): a 400 naming what is missing
+        assert error.value.response.status_code == 400
     assert report.post(dst_folder="Archive") is True
     assert sorted(f["name"] for f in report.get_folders()) == ["Archive", "INBOX"]
     assert messages["Plans"].post(dst_folder="Archive", move=1) is True
