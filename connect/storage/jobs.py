@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, func, literal, select, text, update
+from sqlalchemy import bindparam, case, delete, exists, func, literal, or_, select, text, update
 
 from .database import Database, Prepared
 from .dialect import insert, insert_ignoring_conflicts
@@ -105,22 +105,33 @@ def pending_syncs(database: Database, source_ids: list[int]) -> dict[int, dict[s
     return {row["source_id"]: row for row in rows}
 
 
-def queue_due_syncs(database: Database, now: int) -> int:
-    """Queue a sync of every runnable source whose period has passed, or whose initial sync
-    stalled, and that has none pending."""
+def _due(now):
+    """Runnable sources whose period has passed, or whose initial sync stalled, with no sync
+    pending."""
     s = sources
     last_activity = case(
         (s.c.last_sync_start > s.c.last_sync_stop, s.c.last_sync_start), else_=s.c.last_sync_stop
     )
     started = case((last_activity > s.c.created, last_activity), else_=s.c.created)
-    due = select(s.c.id, literal("scheduled"), literal(now), literal(now)).where(
-        s.c.status.in_(RUNNABLE),
+    return (
+        or_(*(s.c.status == status for status in RUNNABLE)),  # no expanding IN: it is prepared once
         ((s.c.last_sync_stop > 0) & (s.c.last_sync_stop + _PERIOD_SECONDS <= now))
         | ((s.c.initial_import_finished == 0) & (started + STALLED_INITIAL_SYNC <= now)),
         ~select(sync_jobs.c.id)
-        .where(sync_jobs.c.source_id == s.c.id, sync_jobs.c.state.in_(PENDING))
+        .where(sync_jobs.c.source_id == s.c.id, or_(*(sync_jobs.c.state == state for state in PENDING)))
         .exists(),
     )
+
+
+_ANY_DUE = Prepared(select(exists().where(*_due(bindparam("now"))).label("due")))
+
+
+def queue_due_syncs(database: Database, now: int) -> int:
+    """Queue a sync of every source that is due (``_due``). Every worker pass asks, and most
+    find none: a read answers that, without taking the write lock."""
+    if not database.first(_ANY_DUE, {"now": now})["due"]:
+        return 0
+    due = select(sources.c.id, literal("scheduled"), literal(now), literal(now)).where(*_due(now))
     statement = _queued(database).from_select(["source_id", "reason", "queued_at", "run_after"], due)
     return database.write(statement).rowcount
 

@@ -87,7 +87,7 @@ class SyncEngine:
         if only is None:
             storage.record_sync_start(self.database, source_id, started)
         try:
-            self._sync_source(source, keep_going, started, only)
+            self._sync_source(source, keep_going, started, only, known)
         except Interrupted:
             raise
         except SyncFailure as failure:
@@ -119,14 +119,16 @@ class SyncEngine:
         keep_going: Callable[[], bool],
         started: int,
         only: list[dict[str, Any]] | None,
+        known: dict[str, dict[str, Any]],
     ) -> None:
+        """``known``: the folders the index holds, by name."""
         client = log_in(source, self.vault, self.tokens, self.settings.connection)
         self.active.add(client)
         try:
             if only is not None:
                 self._sync_folders(client, source, keep_going, started, only)
             else:
-                self._sync_mailbox(client, source, keep_going, started)
+                self._sync_mailbox(client, source, keep_going, started, known)
         finally:
             self.active.discard(client)
             close_quietly(client)
@@ -163,7 +165,12 @@ class SyncEngine:
     # --- folders ------------------------------------------------------------------------
 
     def _sync_mailbox(
-        self, client: IMAPClient, source: dict[str, Any], keep_going: Callable[[], bool], started: int
+        self,
+        client: IMAPClient,
+        source: dict[str, Any],
+        keep_going: Callable[[], bool],
+        started: int,
+        known: dict[str, dict[str, Any]],
     ) -> None:
         listed = [
             entry for entry in client.list_folders() if not {b"\\Noselect", b"\\NonExistent"} & set(entry[0])
@@ -184,7 +191,6 @@ class SyncEngine:
         if not source["sync_all_folders"]:
             listed = [entry for entry in listed if not SKIPPED_FOLDERS & set(entry[0])]
 
-        known = {folder["name"]: folder for folder in storage.folders_of(self.database, source["id"])}
         names = {name for _, _, name in listed}
         gone = [folder for name, folder in known.items() if name not in names]
         for folder in gone:
