@@ -107,7 +107,19 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 def _postgresql_engine(url: str) -> Engine:
-    return create_engine(url, pool_size=8, max_overflow=56, pool_recycle=3600, execution_options=ROWCOUNT)
+    # psycopg prepares a statement after its fifth run, and PostgreSQL may then keep a generic
+    # plan made while a table was small: an index window's "which of these 200 keys are known"
+    # lookup became a sequential scan of the account's messages that way, and an initial sync
+    # ran at a third of SQLite's rate. Prepared statements stay (each row of a window's
+    # inserts is parsed once), planned for their actual values.
+    return create_engine(
+        url,
+        pool_size=8,
+        max_overflow=56,
+        pool_recycle=3600,
+        execution_options=ROWCOUNT,
+        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
+    )
 
 
 class Prepared:
