@@ -125,7 +125,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tiny size, to check that the script works")
     quick = parser.parse_args().quick
-    count, per_account, seconds = (20, 50, 1) if quick else (1_000, 100, 5)
+    count, per_account, seconds = (20, 50, 1) if quick else (1_000, 100, 4)
     postgres = start_postgres()
     try:
         with tempfile.TemporaryDirectory() as temporary:

@@ -103,7 +103,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one short run of each, for a smoke test")
     quick = parser.parse_args().quick
-    seconds, repetitions = (1, 1) if quick else (5, 3)
+    seconds, repetitions = (1, 1) if quick else (5, 2)
     postgres = start_postgres()
     try:
         with tempfile.TemporaryDirectory() as temporary:

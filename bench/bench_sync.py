@@ -222,8 +222,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="every figure at a tiny size")
     quick = parser.parse_args().quick
-    size, scale, repetitions = (200, 1_000, 1) if quick else (10_000, 100_000, 3)
-    samples = 2 if quick else 15  # no-change and one-new syncs
+    size, scale, repetitions = (200, 1_000, 1) if quick else (10_000, 100_000, 2)
+    samples = 2 if quick else 11  # no-change and one-new syncs
     small = size // 10
     root = Path(tempfile.mkdtemp(prefix="connect-bench-sync-"))
     os.chmod(root, 0o755)
