@@ -61,6 +61,19 @@ def record(number: int, now: int) -> dict:
     }
 
 
+def indexed_inbox(database: storage.Database, account_id: str, email: str) -> int:
+    """A source and its INBOX for an account whose mail is indexed without IMAP: the folder's id."""
+    database.write(
+        storage.schema.sources.insert().values(
+            account_id=account_id, label="bench", email=email, username=email, server="127.0.0.1",
+            port=993, use_ssl=1, type="IMAP", authentication_type="password", status="OK",
+            sync_period="24h", created=1,
+        )
+    )  # fmt: skip
+    [source] = storage.sources_of(database, [account_id])
+    return storage.save_folder(database, source["id"], "INBOX", "/", "[]")["id"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="500 messages, for a smoke run")
@@ -75,22 +88,12 @@ def main() -> None:
             tenant = Tenant(database, app.extensions["connect.vault"], keys.consumer_key)
             account, _ = accounts.create_account(tenant, NewAccount("owner@bench.example"))
             account_id = account["id"]
-            database.write(
-                storage.schema.sources.insert().values(
-                    account_id=account_id, label="bench", email="owner@bench.example", username="owner",
-                    server="127.0.0.1", port=993, use_ssl=1, type="IMAP", authentication_type="password",
-                    status="OK", sync_period="24h", created=1,
-                )
-            )  # fmt: skip
-            [source] = storage.sources_of(database, [account_id])
-            inbox = storage.save_folder(database, source["id"], "INBOX", "/", "[]")
+            inbox = indexed_inbox(database, account_id, "owner@bench.example")
             now = int(time.time())
             started = time.perf_counter()
             for low in range(0, count, BATCH):
                 batch = [record(number, now) for number in range(low, min(low + BATCH, count))]
-                storage.index_batch(
-                    database, account_id, inbox["id"], batch, {"synced_uid": batch[-1]["uid"]}
-                )
+                storage.index_batch(database, account_id, inbox, batch, {"synced_uid": batch[-1]["uid"]})
             filled = time.perf_counter() - started
             [thread_id] = storage.find_threads(database, account_id, storage.MailFilters(limit=1))
 

@@ -1,7 +1,7 @@
 """Signed API reads on a busy deployment, against ``/healthz`` on the same server.
 
 1,000 accounts holding 100,000 indexed messages, served by gunicorn (``-w 2 --threads 8``);
-wrk sends pre-signed requests (each with its own OAuth nonce, ``bench/load/signed_requests.lua``)
+wrk sends pre-signed requests (each with its own OAuth nonce, ``bench/load/presigned.lua``)
 over 16 connections: a page of 100 messages of a random account, the sources list of one, and
 ``/healthz``. ``api_cpu_per_page_ms`` is the CPU the web processes spent per messages page
 (``/proc``, user + system; on PostgreSQL, ``_pg``, the database server's own CPU is not
@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from oauthlib.oauth1 import Client  # noqa: E402
 
 from app import create_app  # noqa: E402
-from bench.bench_api_data import record  # noqa: E402
-from bench.load.wrk import wrk  # noqa: E402
+from bench.bench_api_data import indexed_inbox, record  # noqa: E402
+from bench.load.wrk import write_requests, wrk  # noqa: E402
 from connect import storage  # noqa: E402
 from connect.domain import accounts, clients  # noqa: E402
 from connect.domain.accounts import NewAccount  # noqa: E402
@@ -47,18 +47,10 @@ def fill(app, count: int, per_account: int) -> tuple[object, list[str]]:
         ids, now = [], int(time.time())
         for number in range(count):
             account, _ = accounts.create_account(tenant, NewAccount(f"owner{number}@bench.example"))
-            database.write(
-                storage.schema.sources.insert().values(
-                    account_id=account["id"], label="bench", email=account["email"], username="u",
-                    server="127.0.0.1", port=993, use_ssl=1, type="IMAP", authentication_type="password",
-                    status="OK", sync_period="24h", created=1,
-                )
-            )  # fmt: skip
-            [source] = storage.sources_of(database, [account["id"]])
-            inbox = storage.save_folder(database, source["id"], "INBOX", "/", "[]")
+            inbox = indexed_inbox(database, account["id"], account["email"])
             base = number * per_account
             batch = [{**record(base + n, now), "id": f"m{base + n:024x}"} for n in range(per_account)]
-            storage.index_batch(database, account["id"], inbox["id"], batch, {"synced_uid": batch[-1]["uid"]})
+            storage.index_batch(database, account["id"], inbox, batch, {"synced_uid": batch[-1]["uid"]})
             ids.append(account["id"])
     return keys, ids
 
@@ -66,11 +58,12 @@ def fill(app, count: int, per_account: int) -> tuple[object, list[str]]:
 def signed_lines(path: Path, keys, base_url: str, targets: list[str], count: int) -> None:
     signer = Client(keys.consumer_key, client_secret=keys.consumer_secret)
     rng = random.Random(count)
-    with path.open("w") as lines:
-        for _ in range(count):
-            target = rng.choice(targets)
-            _, headers, _ = signer.sign(f"{base_url}{target}")
-            lines.write(f"GET\t{target}\t{headers['Authorization']}\n")
+
+    def signed(target: str):
+        _, headers, _ = signer.sign(f"{base_url}{target}")
+        return "GET", target, "", {"Authorization": headers["Authorization"]}
+
+    write_requests(path, (signed(rng.choice(targets)) for _ in range(count)))
 
 
 def server_cpu_seconds(base_url: str) -> float:
@@ -103,14 +96,14 @@ def measure(folder: Path, database: str, suffix: str, count: int, per_account: i
         signed_lines(pages, keys, base_url, targets, int(seconds * 3000) + 500)
         before = server_cpu_seconds(base_url)
         messages = wrk(base_url, connections=CONNECTIONS, seconds=seconds,
-                       script="signed_requests.lua", script_args=(str(pages), "2"))  # fmt: skip
+                       script="presigned.lua", script_args=(str(pages), "2"))  # fmt: skip
         cpu = server_cpu_seconds(base_url) - before
         lists = folder / f"sources{suffix}.tsv"
         signed_lines(
             lists, keys, base_url, [f"/2.0/accounts/{i}/sources" for i in ids], int(seconds * 3000) + 500
         )
         sources = wrk(base_url, connections=CONNECTIONS, seconds=seconds,
-                      script="signed_requests.lua", script_args=(str(lists), "2"))  # fmt: skip
+                      script="presigned.lua", script_args=(str(lists), "2"))  # fmt: skip
     print(f"api_healthz_p50{suffix}: {healthz.p50_ms:.1f} ms ({healthz.rate:.0f} req/s)")
     print(f"api_messages_p50{suffix}: {messages.p50_ms:.1f} ms ({messages.rate:.0f} pages/s of 100 messages)")
     print(f"api_messages_p99{suffix}: {messages.p99_ms:.1f} ms")

@@ -3,7 +3,7 @@
 Two gunicorn configurations (``-w 2 --threads 8`` gthread, and ``-w 2`` sync workers), each
 serving first a Flask route that reads the same request and answers the same way doing nothing
 else (``bench/hello_app.py``), then Connect's receiver, under 64 connections of wrk posting
-valid signed callbacks, each with its own token (``bench/load/signed_callbacks.lua``), each on
+valid signed callbacks, each with its own token (``bench/load/presigned.lua``), each on
 its own connection as behind nginx (HTTP/1.0 upstream). The gthread configuration runs again
 on PostgreSQL (lines ending ``_pg``). Repetitions interleave the two servers and the medians
 are compared, so the ratios hold on a busy machine. ``--quick`` runs a second per measurement,
@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.load.wrk import Load, wrk  # noqa: E402
+from bench.load.wrk import Load, write_requests, wrk  # noqa: E402
 from connect import storage  # noqa: E402
 from connect.callbacks.signing import sign_callback  # noqa: E402
 from tests.postgres import start_postgres  # noqa: E402
@@ -38,21 +38,17 @@ CONFIGURATIONS = {
 
 
 def signed_requests(path: Path, count: int) -> None:
-    """``count`` deliveries, each its own token, one per line as the wrk script reads them."""
+    """``count`` deliveries, each its own token."""
     now = int(time.time())
-    with path.open("w") as lines:
-        for index in range(count):
-            body, headers = sign_callback(
-                SECRET, account_id="acct", source_label="label", timestamp=now,
-                token=uuid.uuid4().hex, webhook_id=f"msg_{index}", signed_at=now,
-            )  # fmt: skip
-            fields = (
-                body.decode(),
-                headers["webhook-id"],
-                headers["webhook-timestamp"],
-                headers["webhook-signature"],
-            )
-            lines.write("\t".join(fields) + "\n")
+
+    def delivery(index: int):
+        body, headers = sign_callback(
+            SECRET, account_id="acct", source_label="label", timestamp=now,
+            token=uuid.uuid4().hex, webhook_id=f"msg_{index}", signed_at=now,
+        )  # fmt: skip
+        return "POST", "/connect/callbacks/sync", body.decode(), headers
+
+    write_requests(path, (delivery(index) for index in range(count)))
 
 
 def measure(
@@ -69,7 +65,7 @@ def measure(
     for repetition in range(repetitions):
         requests = folder / f"{name}-{repetition}.tsv"
         signed_requests(requests, int(seconds * 12_000) if seconds > 1 else 4000)  # none sent twice
-        arguments = ("signed_callbacks.lua", (str(requests), "2"))
+        arguments = ("presigned.lua", (str(requests), "2"))
         for application, results in (("bench.hello_app:app", hello), ("app:create_app()", receiver)):
             with gunicorn(environment, folder / f"{name}.log", workers=2, application=application,
                           keep_alive=0, **options) as base_url:  # fmt: skip

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from imapclient import IMAPClient  # noqa: E402
 
-from bench.bench_api_data import record  # noqa: E402
+from bench.bench_api_data import indexed_inbox, record  # noqa: E402
 from bench.bench_push import start_worker, stop, wait_until  # noqa: E402
 from connect import storage  # noqa: E402
 from connect.sync.folders import FETCH_ITEMS  # noqa: E402
@@ -114,19 +114,11 @@ def prefill(world: MailWorld, count: int) -> None:
     """Another account's ``count`` messages in the index, written as the engine writes them."""
     database = world.database
     account_id = world.add_account("elsewhere@bench.example")
-    database.write(
-        storage.schema.sources.insert().values(
-            account_id=account_id, label="elsewhere", email="elsewhere@bench.example", username="x",
-            server="127.0.0.1", port=993, use_ssl=1, type="IMAP", authentication_type="password",
-            status="OK", sync_period="24h", created=1,
-        )
-    )  # fmt: skip
-    [source] = storage.sources_of(database, [account_id])
-    inbox = storage.save_folder(database, source["id"], "INBOX", "/", "[]")
+    inbox = indexed_inbox(database, account_id, "elsewhere@bench.example")
     now = int(time.time())
     for low in range(0, count, 2000):
         batch = [{**record(n, now), "id": f"z{n:024x}"} for n in range(low, min(low + 2000, count))]
-        storage.index_batch(database, account_id, inbox["id"], batch, {"synced_uid": batch[-1]["uid"]})
+        storage.index_batch(database, account_id, inbox, batch, {"synced_uid": batch[-1]["uid"]})
 
 
 class CommandCounter(logging.Handler):

@@ -14,12 +14,17 @@ PINNED = {
     "bench_sync.py": (
         "initial_sync", "initial_sync_ratio", "initial_sync_at_scale_ratio", "incremental_nochange_median",
         "incremental_nochange_ratio", "manual_sync_latency_p50", "incremental_one_new_commands",
-        "worker_peak_rss", "worker_memory_ratio",
+        "worker_peak_rss", "worker_memory_ratio", "initial_sync_pg", "incremental_nochange_ratio_pg",
     ),
     "bench_receiver.py": (
         "receiver_throughput", "receiver_throughput_ratio", "receiver_p99", "receiver_p99_ratio",
+        "receiver_throughput_ratio_sync_workers", "receiver_throughput_pg",
     ),
     "bench_api_data.py": ("api_thread_median", "api_contacts_median"),
+    "bench_api_messages.py": (
+        "api_messages_p50", "api_messages_p99", "api_messages_ratio", "api_cpu_per_page_ms",
+        "api_messages_p50_pg", "api_cpu_per_page_ms_pg",
+    ),
 }  # fmt: skip
 
 

@@ -25,6 +25,16 @@ def contextio(api_server):
     return V2_0(keys.consumer_key, keys.consumer_secret, url_base=api_server.base_url)
 
 
+def synced_account(contextio, api_server, dovecot, user: str):
+    """An account with the user's Dovecot mailbox as its source, created by the client and synced."""
+    account = contextio.post_account(
+        email=user, server="127.0.0.1", username=user, port=dovecot.imaps_port, use_ssl=1, type="IMAP",
+        password=dovecot.users[user],
+    )  # fmt: skip
+    api_server.sync()
+    return account
+
+
 def test_accounts_and_sources_through_the_official_client(contextio):
     account = contextio.post_account(email="alice@example.com", first_name="Alice", **imap_settings())
     assert account.id
@@ -177,11 +187,7 @@ def test_threads_and_contacts_through_the_official_client(contextio, api_server,
     dovecot.deliver(user, message("Plans", message_id="<plans@threads.example>", date=1_700_000_000))
     reply = {"In-Reply-To": "<plans@threads.example>", "References": "<plans@threads.example>"}
     dovecot.deliver(user, message("Re: Plans", headers=reply, date=1_700_000_100))
-    account = contextio.post_account(
-        email=user, server="127.0.0.1", username=user, port=dovecot.imaps_port, use_ssl=1, type="IMAP",
-        password=dovecot.users[user],
-    )  # fmt: skip
-    api_server.sync()
+    account = synced_account(contextio, api_server, dovecot, user)
 
     [listed] = account.get_threads()  # Thread.get itself is a client bug (a TypeError): not sent
     newest = account.get_messages()[0]
@@ -226,11 +232,7 @@ def test_a_message_is_posted_through_the_official_client(contextio, api_server, 
     from tests.dovecot import message
 
     user = mailbox_user(folders=("Archive",))
-    account = contextio.post_account(
-        email=user, server="127.0.0.1", username=user, port=dovecot.imaps_port, use_ssl=1, type="IMAP",
-        password=dovecot.users[user],
-    )  # fmt: skip
-    api_server.sync()
+    account = synced_account(contextio, api_server, dovecot, user)
     [source] = account.get_sources()
     raw = message("Posted by the official client").decode()
     assert account.post_message(dst_source=source.label, dst_folder="Archive", message=raw, flag_seen=1)
@@ -265,11 +267,7 @@ def test_messages_files_and_folders_through_the_official_client(contextio, api_s
     dovecot.deliver(
         user, message("Plans", sender="bob@example.org", date=1_700_001_000), folder="Projects/Alpha"
     )
-    account = contextio.post_account(
-        email=user, server="127.0.0.1", username=user, port=dovecot.imaps_port, use_ssl=1, type="IMAP",
-        password=dovecot.users[user],
-    )  # fmt: skip
-    api_server.sync()
+    account = synced_account(contextio, api_server, dovecot, user)
     [source] = account.get_sources()
 
     folders = {folder.name: folder for folder in source.get_folders(include_extended_counts=1)}

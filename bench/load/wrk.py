@@ -62,3 +62,12 @@ def _errors(report: str) -> int:
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", report)
     total += sum(int(n) for n in socket.groups()) if socket else 0
     return total
+
+
+def write_requests(path: Path, requests) -> None:
+    """Pre-signed requests, one a line as ``presigned.lua`` reads them: (method, path, body,
+    headers) each; no field may hold a tab or a newline."""
+    with path.open("w") as lines:
+        for method, target, body, headers in requests:
+            fields = [method, target, body, *(f"{name}: {value}" for name, value in headers.items())]
+            lines.write("\t".join(fields) + "\n")

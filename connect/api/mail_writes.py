@@ -5,6 +5,7 @@ folders are synced before the answer."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from flask import Response, current_app, request
 
@@ -66,13 +67,11 @@ def copy_message(account_id: str, message_id: str) -> Response:
 def message_folders(account_id: str, message_id: str) -> Response:
     """POST ``add`` / ``remove`` (each may repeat, as ``add[]``); PUT a JSON list of
     ``{"name": …}`` or ``{"symbolic_name": …}``: exactly the folders that should hold it."""
-    if request.method == "PUT":
-        names = _folder_list(request.get_data(as_text=True))
-        mail_changes().set_folders(account_id, message_id, names)
-        return success()
-    add, remove = _folder_changes()
-    mail_changes().change_folders(account_id, message_id, add, remove)
-    return success()
+    changes = mail_changes()
+    return _refile(
+        lambda names: changes.set_folders(account_id, message_id, names),
+        lambda add, remove: changes.change_folders(account_id, message_id, add, remove),
+    )
 
 
 @route("/accounts/<account_id>/threads/<thread_id>", methods=["DELETE"])
@@ -86,20 +85,23 @@ def delete_thread(account_id: str, thread_id: str) -> Response:
 def thread_folders(account_id: str, thread_id: str) -> Response:
     """As a message's folders (``add`` / ``remove``, or PUT of the whole set), for each message
     of the thread."""
+    changes = mail_changes()
+    return _refile(
+        lambda names: changes.set_thread_folders(account_id, thread_id, names),
+        lambda add, remove: changes.change_thread_folders(account_id, thread_id, add, remove),
+    )
+
+
+def _refile(set_all: Callable[[list[str]], None], change: Callable[[list[str], list[str]], None]) -> Response:
+    """A PUT's JSON list is the whole set of folders; a POST's ``add`` / ``remove`` change it."""
     if request.method == "PUT":
-        names = _folder_list(request.get_data(as_text=True))
-        mail_changes().set_thread_folders(account_id, thread_id, names)
+        set_all(_folder_list(request.get_data(as_text=True)))
         return success()
-    add, remove = _folder_changes()
-    mail_changes().change_thread_folders(account_id, thread_id, add, remove)
-    return success()
-
-
-def _folder_changes() -> tuple[list[str], list[str]]:
     add, remove = _repeated("add"), _repeated("remove")
     if not add and not remove:
         raise InvalidParameter("add or remove is required: the folder to file it in or take it out of")
-    return add, remove
+    change(add, remove)
+    return success()
 
 
 def _repeated(name: str) -> list[str]:
