@@ -93,14 +93,18 @@ def measure(folder: Path, database: str, suffix: str, count: int, per_account: i
         healthz = wrk(f"{base_url}/healthz", connections=CONNECTIONS, seconds=seconds)
         pages = folder / f"pages{suffix}.tsv"
         targets = [f"/2.0/accounts/{i}/messages?limit=100" for i in ids]
-        signed_lines(pages, keys, base_url, targets, int(seconds * 3000) + 500)
+        signed_lines(pages, keys, base_url, targets, int(seconds * 3000) if seconds > 1 else 2500)
         before = server_cpu_seconds(base_url)
         messages = wrk(base_url, connections=CONNECTIONS, seconds=seconds,
                        script="presigned.lua", script_args=(str(pages), "2"))  # fmt: skip
         cpu = server_cpu_seconds(base_url) - before
         lists = folder / f"sources{suffix}.tsv"
         signed_lines(
-            lists, keys, base_url, [f"/2.0/accounts/{i}/sources" for i in ids], int(seconds * 3000) + 500
+            lists,
+            keys,
+            base_url,
+            [f"/2.0/accounts/{i}/sources" for i in ids],
+            int(seconds * 3000) if seconds > 1 else 2500,
         )
         sources = wrk(base_url, connections=CONNECTIONS, seconds=seconds,
                       script="presigned.lua", script_args=(str(lists), "2"))  # fmt: skip
@@ -118,7 +122,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tiny size, to check that the script works")
     quick = parser.parse_args().quick
-    count, per_account, seconds = (20, 50, 1) if quick else (1_000, 100, 4)
+    count, per_account, seconds = (10, 20, 1) if quick else (1_000, 100, 4)
     postgres = start_postgres()
     try:
         with tempfile.TemporaryDirectory() as temporary:

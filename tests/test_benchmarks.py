@@ -18,7 +18,7 @@ PINNED = {
     ),
     "bench_receiver.py": (
         "receiver_throughput", "receiver_throughput_ratio", "receiver_p99", "receiver_p99_ratio",
-        "receiver_throughput_ratio_sync_workers", "receiver_throughput_pg",
+        "receiver_throughput_pg", "receiver_p99_ratio_pg",
     ),
     "bench_api_data.py": ("api_thread_median", "api_contacts_median"),
     "bench_api_messages.py": (
