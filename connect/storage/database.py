@@ -169,11 +169,12 @@ def execute_many(connection: Connection, statement: Executable, rows: list[dict[
         for name in names
         if name not in rows[0] and not compiled.binds[name].required
     }
+    if compiled._bind_processors:  # a type needs converting: SQLAlchemy's way
+        connection.execute(statement, rows)
+        return
     try:
-        if compiled._bind_processors:
-            raise KeyError("conversions")
         values = [[row[name] if name in row else fixed[name] for name in names] for row in rows]
-    except KeyError:
+    except KeyError:  # a row lacks a value the first one had: SQLAlchemy says which
         connection.execute(statement, rows)
         return
     try:
