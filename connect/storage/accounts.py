@@ -7,10 +7,11 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, exists, func, select, update
 
 from .contacts import keeping_contacts
-from .database import Database, Prepared
+from .database import Database
 from .index import forget_orphan_messages
 from .schema import accounts as accounts_table
 from .schema import sources
+from .statements import Prepared
 
 _INSERT_ACCOUNT = Prepared(accounts_table.insert())
 
@@ -75,11 +76,14 @@ def accounts(
 
 
 def update_account(database: Database, account_id: str, changes: dict[str, Any]) -> None:
-    if changes:
-        with database.transaction() as connection, keeping_contacts(connection, account_id):
-            connection.execute(
-                update(accounts_table).where(accounts_table.c.id == account_id).values(**changes)
-            )
+    if not changes:
+        return
+    statement = update(accounts_table).where(accounts_table.c.id == account_id).values(**changes)
+    if not {"email", "aliases"} & changes.keys():  # the account's own addresses stay as they are
+        database.write(statement)
+        return
+    with database.transaction() as connection, keeping_contacts(connection, account_id):
+        connection.execute(statement)
 
 
 def delete_account(database: Database, account_id: str) -> None:

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
 
-from .database import Database, Prepared
+from .database import Database
 from .dialect import prepared_insert_ignoring_conflicts
 from .schema import api_clients, oauth_nonces, oauth_providers, settings, sources
+from .statements import Prepared
 
 _NEW_NONCE = prepared_insert_ignoring_conflicts(oauth_nonces)
 

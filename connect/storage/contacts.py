@@ -16,9 +16,10 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, delete, func, literal, or_, select, union, update
 
-from .database import Database, execute_many
+from .database import Database
 from .dialect import insert_in
 from .schema import accounts, contacts, message_addresses, messages, sources
+from .statements import execute_many
 
 ROLES = ("from", "to", "cc", "bcc")
 SORTS = ("email", "count", "received_count", "sent_count")

@@ -32,6 +32,8 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.sql import Executable
 
+from .statements import Prepared
+
 # Seconds a SQLite writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT = 30
 _WRITE = "connect_write"
@@ -122,65 +124,7 @@ def _postgresql_engine(url: str) -> Engine:
     )
 
 
-class Prepared:
-    """A statement built once at import and run many times with new values: on SQLite it is
-    compiled once and run straight on the driver (SQLAlchemy would redo its per-execution
-    work each time); elsewhere it runs through SQLAlchemy as usual. No expanding IN lists."""
-
-    def __init__(self, statement: Executable) -> None:
-        self.statement = statement
-        self._compiled: tuple[str, tuple[str, ...], Any] | None = None
-        self._plain = False  # no bind needs a type conversion
-
-    def compiled(self, engine: Engine) -> tuple[str, tuple[str, ...], Any]:
-        if self._compiled is None:
-            compiled = self.statement.compile(dialect=engine.dialect)
-            self._compiled = (compiled.string, tuple(compiled.positiontup or ()), compiled)
-            self._plain = not compiled._bind_processors
-        return self._compiled
-
-    def values(self, engine: Engine, parameters: Mapping[str, Any]) -> tuple[str, list[Any]]:
-        """The SQL and its positional values. Where every bind is given and none needs a type
-        conversion, they are taken as given: SQLAlchemy's own assembly costs half of what
-        SQLite takes to insert the row."""
-        sql, names, compiled = self.compiled(engine)
-        if self._plain and all(name in parameters for name in names):
-            return sql, [parameters[name] for name in names]
-        values = compiled.construct_params(parameters)
-        return sql, [values[name] for name in names]
-
-
 _ANSWER = Prepared(select(literal(1).label("answer")))
-
-
-def execute_many(connection: Connection, statement: Executable, rows: list[dict[str, Any]]) -> None:
-    """One statement over many rows, inside the caller's transaction. On SQLite it is compiled
-    once and run straight on the driver: SQLAlchemy's per-row work (its parameter assembly) cost
-    a third of an index window's time. Anything needing a type conversion goes through SQLAlchemy."""
-    if not rows:
-        return
-    if connection.dialect.name != "sqlite":
-        connection.execute(statement, rows)
-        return
-    compiled = statement.compile(dialect=connection.dialect, column_keys=list(rows[0]))
-    names = compiled.positiontup or ()
-    fixed = {  # values written into the statement itself (a CASE's literal, say)
-        name: compiled.binds[name].effective_value
-        for name in names
-        if name not in rows[0] and not compiled.binds[name].required
-    }
-    if compiled._bind_processors:  # a type needs converting: SQLAlchemy's way
-        connection.execute(statement, rows)
-        return
-    try:
-        values = [[row[name] if name in row else fixed[name] for name in names] for row in rows]
-    except KeyError:  # a row lacks a value the first one had: SQLAlchemy says which
-        connection.execute(statement, rows)
-        return
-    try:
-        connection.connection.driver_connection.executemany(compiled.string, values)
-    except sqlite3.Error as error:
-        raise DBAPIError.instance(compiled.string, None, error, sqlite3.Error) from error
 
 
 class Database:

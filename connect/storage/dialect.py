@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .database import Database, Prepared
+from .database import Database
+from .statements import Prepared
 
 
 def insert(database: Database, table: Table):

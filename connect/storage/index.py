@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import bindparam, delete, exists, func, select, update
 
 from .contacts import forget_messages, record_addresses
-from .database import Database, execute_many
+from .database import Database
 from .dialect import insert, insert_ignoring_conflicts
 from .mail import folder_named
 from .schema import files, folders, message_locations, messages, sources
+from .statements import execute_many
 from .threads import assign_threads
 from .webhooks import is_watched, record_message_events, snapshot
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, case, delete, exists, func, literal, or_, select, text, update
 
-from .database import Database, Prepared
+from .database import Database
 from .dialect import insert, insert_ignoring_conflicts
 from .schema import (
     accounts,
@@ -27,6 +27,7 @@ from .schema import (
     sync_jobs,
     workers,
 )
+from .statements import Prepared
 from .statuses import change_source
 from .webhooks import record_historical
 

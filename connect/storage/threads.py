@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
-from .database import Database, execute_many
+from .database import Database
 from .dialect import upsert
 from .mail import MailFilters, clauses, run
 from .schema import messages, thread_keys
+from .statements import execute_many
 
 MAX_KEYS = 100  # a References header longer than this is trusted for its last (nearest) ids
 MAX_KEY_LENGTH = 998  # a header line's limit: anything longer is not a Message-ID

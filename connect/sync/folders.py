@@ -187,9 +187,9 @@ class FolderSync:
     def _forget_expunged(self, folder_id: int, known_up_to: int) -> None:
         """One UID SEARCH of the known range, however large the folder, against the index."""
         present = set(self._uids(1, known_up_to))
-        gone = storage.folder_uids(self.database, folder_id, 1, known_up_to) - present
+        gone = sorted(storage.folder_uids(self.database, folder_id, 1, known_up_to) - present)
         for start in range(0, len(gone), self.batch):
-            window = set(sorted(gone)[start : start + self.batch])
+            window = set(gone[start : start + self.batch])
             storage.forget_locations(
                 self.database, self.source["account_id"], folder_id, window, self.announce_since is not None
             )
