@@ -28,7 +28,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	scripts/install-system-packages
 	$(MAKE) node_modules/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 3 --dist loadfile
 
 bench: $(VENV)/.installed
 	scripts/install-system-packages --bench
