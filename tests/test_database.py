@@ -8,10 +8,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert, select
 
 from app import create_app
 from connect import storage
 from connect.domain.crypto import Vault
+from connect.storage.schema import settings
+from connect.storage.statements import InList, Prepared
 from tests.conftest import app_config
 from tests.sql import run_sql
 
@@ -117,6 +120,20 @@ def test_a_token_is_recorded_once(tmp_path):
     assert storage.record_completed_sync(database, {**sync, "account_id": "other"}) is False
     assert [row["account_id"] for row in storage.completed_syncs(database)] == ["a"]
     database.close()
+
+
+def test_a_list_bound_as_one_parameter_finds_exactly_its_members(database_setting):
+    database = storage.open_database(database_setting)
+    names = ["plain", "it's", 'say "hi"', "a,b", "[1]", "ünïcode", "%_"] + [f"n{i}" for i in range(500)]
+    database.write(insert(settings), [{"name": name, "value": "v"} for name in names])
+    member_of = Prepared(select(settings.c.name).where(InList(settings.c.name, "names")))
+    try:
+        wanted = [*names[:7], *names[300:], "absent", "plain"]
+        found = [row["name"] for row in database.rows(member_of, {"names": wanted})]
+        assert sorted(found) == sorted(set(wanted) - {"absent"})
+        assert database.rows(member_of, {"names": []}) == []
+    finally:
+        database.close()
 
 
 def test_healthz_answers_ok_while_the_database_is_readable(client):

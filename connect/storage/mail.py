@@ -11,10 +11,11 @@ import itertools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, text
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, or_, select, text
 
 from .database import Database
 from .schema import files, folders, message_locations, messages, sources
+from .statements import InList, Prepared
 
 ADDRESS_FIELDS = ("from", "to", "cc", "bcc")
 # A PostgreSQL regex is bounded by time (its engine can backtrack); SQLite's runs on RE2.
@@ -197,16 +198,34 @@ def account_counts(database: Database, account_id: str) -> dict[str, int]:
     return {"messages": database.scalar(count_messages), "files": database.scalar(count_files)}
 
 
-def find_messages(database: Database, account_id: str, filters: MailFilters) -> list[dict[str, Any]]:
-    order = (
-        (messages.c.date.desc(), messages.c.id.desc())
-        if filters.descending
-        else (messages.c.date, messages.c.id)
+def _order(descending: bool) -> tuple[ColumnElement[Any], ...]:
+    if descending:
+        return messages.c.date.desc(), messages.c.id.desc()
+    return messages.c.date, messages.c.id
+
+
+# An unfiltered page, the commonest read of all, built once.
+_PAGES = {
+    descending: Prepared(
+        select(messages)
+        .where(messages.c.account_id == bindparam("account_id"))
+        .order_by(*_order(descending))
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
+    for descending in (True, False)
+}
+
+
+def find_messages(database: Database, account_id: str, filters: MailFilters) -> list[dict[str, Any]]:
+    where = clauses(database, filters)
+    if not where:
+        page = {"account_id": account_id, "limit": filters.limit, "offset": filters.offset}
+        return database.rows(_PAGES[filters.descending], page)
     query = (
         select(messages)
-        .where(messages.c.account_id == account_id, *clauses(database, filters))
-        .order_by(*order)
+        .where(messages.c.account_id == account_id, *where)
+        .order_by(*_order(filters.descending))
         .limit(filters.limit)
         .offset(filters.offset)
     )
@@ -242,25 +261,25 @@ LOCATIONS = select(
 )
 
 
+_LOCATIONS_OF = Prepared(
+    LOCATIONS.where(InList(message_locations.c.message_id, "ids")).order_by(sources.c.id, folders.c.name)
+)
+_MESSAGES_BY_IDS = Prepared(select(messages).where(InList(messages.c.id, "ids")))
+_FILES_OF = Prepared(
+    select(files).where(InList(files.c.message_id, "ids"), _shown(files)).order_by(files.c.body_section)
+)
+
+
 def locations_of(database: Database, message_ids: list[str]) -> list[dict[str, Any]]:
-    if not message_ids:
-        return []
-    where = message_locations.c.message_id.in_(message_ids)
-    return database.rows(LOCATIONS.where(where).order_by(sources.c.id, folders.c.name))
+    return database.rows(_LOCATIONS_OF, {"ids": message_ids}) if message_ids else []
 
 
 def messages_by_ids(database: Database, message_ids: list[str]) -> list[dict[str, Any]]:
-    if not message_ids:
-        return []
-    return database.rows(select(messages).where(messages.c.id.in_(message_ids)))
+    return database.rows(_MESSAGES_BY_IDS, {"ids": message_ids}) if message_ids else []
 
 
 def files_of_messages(database: Database, message_ids: list[str]) -> list[dict[str, Any]]:
-    if not message_ids:
-        return []
-    return database.rows(
-        select(files).where(files.c.message_id.in_(message_ids), _shown(files)).order_by(files.c.body_section)
-    )
+    return database.rows(_FILES_OF, {"ids": message_ids}) if message_ids else []
 
 
 _FILE_COLUMNS = (
