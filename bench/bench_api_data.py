@@ -29,20 +29,22 @@ from app import create_app  # noqa: E402
 from connect import storage  # noqa: E402
 from connect.domain import accounts, clients  # noqa: E402
 from connect.domain.accounts import NewAccount  # noqa: E402
+from connect.domain.message_shape import stored_shape  # noqa: E402
 from connect.domain.tenant import Tenant  # noqa: E402
 
 THREAD_LENGTH, PEOPLE, BATCH, REQUESTS = 5, 500, 2000, 50
 logging.disable(logging.WARNING)
 
 
-def record(number: int, now: int) -> dict:
+def record(number: int, now: int, message_id: str | None = None) -> dict:
+    """Message ``number`` of the mailbox, as the sync engine would record it (shape included)."""
     conversation, position = divmod(number, THREAD_LENGTH)
     ids = [f"<c{conversation}m{n}@bench.example>" for n in range(position + 1)]
     person = f"person{number % PEOPLE}@people.example"
     addresses = {"from": {"email": person, "name": f"Person {number % PEOPLE}"},
                  "to": [{"email": "owner@bench.example", "name": "Owner"}]}  # fmt: skip
-    return {
-        "id": f"{number:025x}",
+    made = {
+        "id": message_id or f"{number:025x}",
         "uid": number + 1,
         "flags": "[]",
         "files": [],
@@ -59,6 +61,7 @@ def record(number: int, now: int) -> dict:
         "references": " ".join(ids[:-1]) or None,
         "size": 2000,
     }
+    return {**made, "shape": stored_shape({**made, "addresses": addresses})}
 
 
 def indexed_inbox(database: storage.Database, account_id: str, email: str) -> int:

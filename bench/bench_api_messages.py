@@ -49,7 +49,7 @@ def fill(app, count: int, per_account: int) -> tuple[object, list[str]]:
             account, _ = accounts.create_account(tenant, NewAccount(f"owner{number}@bench.example"))
             inbox = indexed_inbox(database, account["id"], account["email"])
             base = number * per_account
-            batch = [{**record(base + n, now), "id": f"m{base + n:024x}"} for n in range(per_account)]
+            batch = [record(base + n, now, f"m{base + n:024x}") for n in range(per_account)]
             storage.index_batch(database, account["id"], inbox, batch, {"synced_uid": batch[-1]["uid"]})
             ids.append(account["id"])
     return keys, ids

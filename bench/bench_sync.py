@@ -117,7 +117,7 @@ def prefill(world: MailWorld, count: int) -> None:
     inbox = indexed_inbox(database, account_id, "elsewhere@bench.example")
     now = int(time.time())
     for low in range(0, count, 2000):
-        batch = [{**record(n, now), "id": f"z{n:024x}"} for n in range(low, min(low + 2000, count))]
+        batch = [record(n, now, f"z{n:024x}") for n in range(low, min(low + 2000, count))]
         storage.index_batch(database, account_id, inbox, batch, {"synced_uid": batch[-1]["uid"]})
 
 

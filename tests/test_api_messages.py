@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import pytest
 
+from connect import storage
+from connect.domain import mail
+from connect.domain.message_shape import message_shape
 from tests.conftest import ENGINES, database_for
 from tests.dovecot import message
 from tests.mail_world import MailWorld
@@ -156,10 +160,27 @@ def test_bad_requests_are_named(synced, path, filters, status, message):
     assert message in answer["value"]
 
 
+def test_a_page_copies_each_stored_shape_and_answers_as_the_columns_would(synced):
+    world, account_id, _, _ = synced
+    rows = world.query(
+        "SELECT id, shape FROM messages WHERE account_id = :a AND shape IS NOT NULL", a=account_id
+    )
+    assert len(rows) >= 3, "the sync stores each message's shape"
+    page = get(world, f"accounts/{account_id}/messages", include_flags="1")
+    by_id = {answer["message_id"]: answer for answer in page}
+    with world.app.app_context():
+        whole = storage.messages_by_ids(world.database, [row["id"] for row in rows])
+        tenant = SimpleNamespace(database=world.database)
+        for message in mail.with_locations_and_files(tenant, [dict(row, shape=None) for row in whole]):
+            from_columns = message_shape(message, f"http://localhost/2.0/accounts/{account_id}", True)
+            assert by_id[message["id"]] == from_columns
+    assert any(answer["files"] for answer in page)  # the live part holds the files
+
+
 def test_a_regex_that_would_backtrack_for_ever_answers_at_once(synced):
     world, account_id, _, _ = synced
-    # a subject made to trip a backtracking engine
-    world.query("UPDATE messages SET subject = :s WHERE subject = 'Lunch?'", s="a" * 40 + "!")
+    # a subject made to trip a backtracking engine (the message then answers from its columns)
+    world.query("UPDATE messages SET subject = :s, shape = NULL WHERE subject = 'Lunch?'", s="a" * 40 + "!")
     try:
         started = time.process_time()
         assert get(world, f"accounts/{account_id}/messages", subject="/^(a+)+$/") == []

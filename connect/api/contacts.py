@@ -11,7 +11,7 @@ from ..domain import accounts, contacts
 from ..domain.message_shape import file_shape, thumbnail
 from . import inputs
 from .blueprint import parameters, route, tenant
-from .messages import account_url, message_answers
+from .messages import account_url, encoded_answers
 from .threads import thread_urls
 
 
@@ -60,7 +60,7 @@ def contact_messages(account_id: str, email: str) -> Response:
     given = parameters()
     limit, offset = inputs.page(given, inputs.MAX_MESSAGES)
     found = contacts.contact_messages(tenant(), account_id, email, limit, offset)
-    return jsonify(message_answers(account_id, found, given))
+    return jsonify(encoded_answers(account_id, found, given))
 
 
 @route("/accounts/<account_id>/contacts/<email>/files", methods=["GET"])

@@ -10,7 +10,7 @@ from ..sync.on_demand import sync_folder_now
 from . import inputs
 from .blueprint import parameters, route, success, tenant
 from .mail_writes import mail_changes
-from .messages import account_url, message_answers
+from .messages import account_url, encoded_answers
 from .shapes import folder_shape
 
 
@@ -51,4 +51,4 @@ def folder_messages(account_id: str, label: str, folder: str) -> Response:
     sync_folder_now(current_app._get_current_object(), source["id"], found["name"])
     given = parameters()
     filters = inputs.folder_listing(given, found["name"], source["label"])
-    return jsonify(message_answers(account_id, mail.list_messages(tenant(), account_id, filters), given))
+    return jsonify(encoded_answers(account_id, mail.list_messages(tenant(), account_id, filters), given))

@@ -6,6 +6,7 @@ import json
 
 from flask import Response, current_app, g, jsonify, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from orjson import Fragment
 
 from ..domain import accounts, mail, threads
 from ..domain.errors import Gone, NotFound
@@ -15,7 +16,7 @@ from . import inputs
 from .blueprint import api_root, bp, live_mail, parameters, route, tenant, tenant_of
 from .downloads import attachment_disposition, safe_mime_type
 from .parameters import Parameters
-from .shapes import file_shape, folder_reference, message_shape
+from .shapes import file_shape, folder_reference, message_json, message_shape
 
 LINK_SECONDS = 3600
 
@@ -27,13 +28,12 @@ def account_url(account_id: str) -> str:
 def message_answers(account_id: str, found: list[dict], given: Parameters) -> list[dict]:
     """Messages as a GET answers them, with what the request's ``include_*`` asked for (bodies,
     headers and sources are read from the mailbox: one FETCH per folder for the whole page)."""
+    body_type, headers, from_mailbox = _mailbox_parts(given)
     if given.flag("include_thread_size"):
         found = threads.with_thread_sizes(tenant(), account_id, found)
     url = account_url(account_id)
     shapes = [message_shape(message, url, given.flag("include_flags")) for message in found]
-    body_type = given.choice("body_type", ("text/plain", "text/html"))
-    headers = given.choice("include_headers", ("0", "1", "raw"), default="0")
-    if given.flag("include_body") or headers != "0" or given.flag("include_source"):
+    if from_mailbox:
         raws = live_mail().raw_messages({message["id"]: message["locations"] for message in found})
         for shape in shapes:
             raw = raws[shape["message_id"]]
@@ -47,19 +47,38 @@ def message_answers(account_id: str, found: list[dict], given: Parameters) -> li
     return shapes
 
 
+def encoded_answers(account_id: str, found: list[dict], given: Parameters) -> list[dict] | list[Fragment]:
+    """The same, for an answer that adds nothing around them: without bodies, headers or
+    sources each message is its stored shape joined to its live part, already encoded."""
+    if _mailbox_parts(given)[2]:
+        return message_answers(account_id, found, given)
+    if given.flag("include_thread_size"):
+        found = threads.with_thread_sizes(tenant(), account_id, found)
+    url = account_url(account_id)
+    return [message_json(message, url, given.flag("include_flags")) for message in found]
+
+
+def _mailbox_parts(given: Parameters) -> tuple[str | None, str | None, bool]:
+    """The body type and headers asked for, and whether anything must be read from the mailbox."""
+    body_type = given.choice("body_type", ("text/plain", "text/html"))
+    headers = given.choice("include_headers", ("0", "1", "raw"), default="0")
+    from_mailbox = given.flag("include_body") or headers != "0" or given.flag("include_source")
+    return body_type, headers, from_mailbox
+
+
 @route("/accounts/<account_id>/messages", methods=["GET"])
 def list_messages(account_id: str) -> Response:
     accounts.find_account(tenant(), account_id)
     given = parameters()
     found = mail.list_messages(tenant(), account_id, inputs.mail_filters(given, inputs.MAX_MESSAGES))
-    return jsonify(message_answers(account_id, found, given))
+    return jsonify(encoded_answers(account_id, found, given))
 
 
 @route("/accounts/<account_id>/messages/<message_id>", methods=["GET"])
 def get_message(account_id: str, message_id: str) -> Response:
     accounts.find_account(tenant(), account_id)
     message = mail.find_message(tenant(), account_id, message_id)
-    return jsonify(message_answers(account_id, [message], parameters())[0])
+    return jsonify(encoded_answers(account_id, [message], parameters())[0])
 
 
 @route("/accounts/<account_id>/messages/<message_id>/source", methods=["GET"])

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..domain.message_shape import file_shape, message_shape
+from ..domain.message_shape import file_shape, message_json, message_shape
 
-__all__ = ["file_shape", "message_shape"]
+__all__ = ["file_shape", "message_json", "message_shape"]
 
 
 def source_shape(source: dict[str, Any], account_url: str) -> dict[str, Any]:

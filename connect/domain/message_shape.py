@@ -11,6 +11,8 @@ import hashlib
 import json
 from typing import Any
 
+import orjson
+
 from . import file_names
 
 FLAG_NAMES = {
@@ -85,33 +87,75 @@ def flags_shape(present: set[str]) -> dict[str, bool]:
     return shape
 
 
-def message_shape(message: dict[str, Any], account_url: str, include_flags: bool = False) -> dict[str, Any]:
-    locations = message["locations"]
-    shape = {
+def indexed_part(message: dict[str, Any]) -> dict[str, Any]:
+    """What a message answer holds that is fixed once the message is indexed."""
+    addresses = message["addresses"]
+    if isinstance(addresses, str):
+        addresses = orjson.loads(addresses)
+    return {
         "message_id": message["id"],
         "email_message_id": message["email_message_id"],
         "gmail_message_id": message["gmail_message_id"],
-        # Every message has a thread id, Gmail's or Connect's (the official client needs one)
-        "gmail_thread_id": message.get("thread_id") or message["gmail_thread_id"],
         "subject": message["subject"],
         "date": message["date"],
         "date_received": message["date_received"],
         "date_indexed": message["date_indexed"],
-        "addresses": message["addresses"],
-        "person_info": _person_info(message["addresses"]),
+        "addresses": addresses,
+        "person_info": _person_info(addresses),
+        "in_reply_to": message["in_reply_to"],
+        "references": (message["references"] or "").split(),
+    }
+
+
+def stored_shape(message: dict[str, Any]) -> str:
+    """The indexed part, encoded, as the index keeps it beside the message: a page then copies
+    it into the answer, where decoding the addresses and building each message's people again
+    was most of a page's work."""
+    return orjson.dumps(indexed_part(message), option=orjson.OPT_SORT_KEYS).decode()
+
+
+def live_part(message: dict[str, Any], account_url: str, include_flags: bool = False) -> dict[str, Any]:
+    """What may change after indexing: where the message lives, its thread, its flags; and
+    what names this server (the URLs)."""
+    locations = message["locations"]
+    shape: dict[str, Any] = {
+        # Every message has a thread id, Gmail's or Connect's (the official client needs one)
+        "gmail_thread_id": message.get("thread_id") or message["gmail_thread_id"],
         "folders": list(dict.fromkeys(location["folder"] for location in locations)),
         "sources": [
             {"label": label, "resource_url": f"{account_url}/sources/{label}"}
             for label in dict.fromkeys(location["label"] for location in locations)
         ],
-        "files": [file_shape(file, account_url, message) for file in message["files"]],
-        "in_reply_to": message["in_reply_to"],
-        "references": (message["references"] or "").split(),
+        "files": [],
         "resource_url": f"{account_url}/messages/{message['id']}",
     }
+    if message["files"]:
+        source = {**indexed_of(message), "gmail_thread_id": shape["gmail_thread_id"]}
+        shape["files"] = [file_shape(file, account_url, source) for file in message["files"]]
     if include_flags:
         present = {flag for location in locations for flag in json.loads(location["flags"])}
         shape["flags"] = flags_shape(present)
     if "thread_size" in message:
         shape["thread_size"] = message["thread_size"]
     return shape
+
+
+def message_shape(message: dict[str, Any], account_url: str, include_flags: bool = False) -> dict[str, Any]:
+    """A message as a dict, for answers that add to it (bodies, headers) and for webhooks."""
+    return {**indexed_of(message), **live_part(message, account_url, include_flags)}
+
+
+def indexed_of(message: dict[str, Any]) -> dict[str, Any]:
+    """The indexed part: as stored, or from the columns of a message indexed before shapes
+    were kept (a page reads only the stored shape of the others)."""
+    stored = message.get("shape")
+    return orjson.loads(stored) if stored else indexed_part(message)
+
+
+def message_json(message: dict[str, Any], account_url: str, include_flags: bool = False) -> orjson.Fragment:
+    """The same message, already encoded: the stored indexed part and the live part joined as
+    one JSON object, for a page that adds nothing to its messages."""
+    stored = message.get("shape") or stored_shape(message)
+    live = orjson.dumps(live_part(message, account_url, include_flags), option=orjson.OPT_SORT_KEYS)
+    return orjson.Fragment(b"%s,%s" % (stored[:-1].encode(), live[1:]))
+

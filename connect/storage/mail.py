@@ -204,10 +204,13 @@ def _order(descending: bool) -> tuple[ColumnElement[Any], ...]:
     return messages.c.date, messages.c.id
 
 
+# What a page of messages reads of each: its stored shape holds the rest (``message_shape``).
+PAGE_COLUMNS = (messages.c.id, messages.c.thread_id, messages.c.gmail_thread_id, messages.c.shape)
+
 # An unfiltered page, the commonest read of all, built once.
 _PAGES = {
     descending: Prepared(
-        select(messages)
+        select(*PAGE_COLUMNS)
         .where(messages.c.account_id == bindparam("account_id"))
         .order_by(*_order(descending))
         .limit(bindparam("limit"))
@@ -218,12 +221,13 @@ _PAGES = {
 
 
 def find_messages(database: Database, account_id: str, filters: MailFilters) -> list[dict[str, Any]]:
+    """A page of messages, each as ``PAGE_COLUMNS``."""
     where = clauses(database, filters)
     if not where:
         page = {"account_id": account_id, "limit": filters.limit, "offset": filters.offset}
         return database.rows(_PAGES[filters.descending], page)
     query = (
-        select(messages)
+        select(*PAGE_COLUMNS)
         .where(messages.c.account_id == account_id, *where)
         .order_by(*_order(filters.descending))
         .limit(filters.limit)

@@ -20,6 +20,7 @@ from imapclient import IMAPClient
 
 from .. import storage
 from ..domain.ids import time_ordered_id
+from ..domain.message_shape import stored_shape
 from ..domain.sources import SourceStatus
 from ..storage import Database
 from . import parse
@@ -216,11 +217,12 @@ def _record(uid: int, data: dict[bytes, Any], now: int) -> dict[str, Any]:
     email_message_id = headers["message_id"] or (parse.text(envelope.message_id) or None)
     message_id = time_ordered_id()
     received = _epoch(data.get(b"INTERNALDATE"))
+    addresses = parse.envelope_addresses(envelope)
     files = []
     for file in parse.attachments(data.get(b"BODYSTRUCTURE")):
         file_id = hashlib.sha1(f"{message_id}:{file['body_section']}".encode()).hexdigest()[:24]
         files.append({**file, "id": file_id, "is_noise": int(parse.is_noise(file))})
-    return {
+    record = {
         "id": message_id,
         "uid": uid,
         "flags": _flags(data),
@@ -233,8 +235,10 @@ def _record(uid: int, data: dict[bytes, Any], now: int) -> dict[str, Any]:
         "date": _epoch(envelope.date) or received or now,
         "date_received": received,
         "date_indexed": now,
-        "addresses": json.dumps(parse.envelope_addresses(envelope)),
+        "addresses": json.dumps(addresses),
         "in_reply_to": headers["in_reply_to"],
         "references": headers["references"],
         "size": size,
     }
+    record["shape"] = stored_shape({**record, "addresses": addresses})
+    return record

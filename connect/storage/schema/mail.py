@@ -44,6 +44,8 @@ messages = Table(
     # The conversation: Gmail's X-GM-THRID (hex) on Gmail; elsewhere Connect's own id for the
     # connected Message-ID / In-Reply-To / References graph (``thread_keys``).
     text_column("thread_id", nullable=True),
+    # The message's answer as far as it is fixed once indexed, encoded (``message_shape``).
+    text_column("shape", nullable=True),
     UniqueConstraint("account_id", "dedupe_key"),
     Index("messages_by_date", "account_id", "date"),
     Index("messages_by_thread", "account_id", "thread_id", "date"),  # a thread reads in date order
