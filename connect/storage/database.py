@@ -241,17 +241,44 @@ class Database:
         if getattr(self._local, "depth", 0):
             yield self._local.connection
             return
+        if not self.is_sqlite:
+            with self._one_statement() as connection:
+                yield connection
+            return
         connection = self._connection()
+        try:  # the driver is in autocommit: each SELECT reads its own snapshot
+            yield connection
+        except SQLAlchemyError:
+            self._discard()
+            raise
+
+    @contextlib.contextmanager
+    def _one_statement(self) -> Iterator[Connection]:
+        """PostgreSQL: a statement atomic by itself (a read, or a single write) in autocommit.
+        psycopg would send BEGIN before it and COMMIT or ROLLBACK after: three round trips
+        where one does."""
+        connection = self._connection()
+        if connection.in_transaction():
+            connection.rollback()
+        driver = connection.connection.driver_connection
+        driver.autocommit = True
         try:
             yield connection
         except SQLAlchemyError:
             self._discard()
             raise
         finally:
-            # PostgreSQL began a transaction for the read: end it, so no snapshot or lock is held
-            # between calls. SQLite reads outside any transaction (the driver is in autocommit).
-            if not self.is_sqlite and not connection.closed and connection.in_transaction():
-                connection.rollback()
+            if not connection.closed and connection.connection.is_valid:
+                if connection.in_transaction():
+                    connection.rollback()  # SQLAlchemy's own record of one; nothing is sent
+                driver.autocommit = False
+
+    def _single_write(self) -> contextlib.AbstractContextManager[Connection]:
+        """Where one write statement runs: the open transaction, its own autocommit statement
+        on PostgreSQL, or a transaction of its own (SQLite's writes take the lock up front)."""
+        if self.is_sqlite or getattr(self._local, "depth", 0):
+            return self.transaction()
+        return self._one_statement()
 
     def rows(
         self, statement: Executable | Prepared, parameters: Mapping[str, Any] | None = None
@@ -287,7 +314,7 @@ class Database:
                 return self._run_prepared(statement, parameters, rowcount=True)
         if isinstance(statement, Prepared):
             statement = statement.statement
-        with self.transaction() as connection:
+        with self._single_write() as connection:
             return connection.execute(statement, parameters).rowcount
 
     def _run_prepared(self, prepared: Prepared, parameters: Mapping[str, Any], rowcount: bool = False):
@@ -310,11 +337,15 @@ class Database:
             return connection.execute(statement, parameters or {}).scalar()
 
     def write(self, statement: Executable, parameters: Any = None) -> CursorResult:
-        with self.transaction() as connection:
+        """One statement; over a list of rows, in one transaction."""
+        if isinstance(parameters, list | tuple):
+            with self.transaction() as connection:
+                return connection.execute(statement, parameters)
+        with self._single_write() as connection:
             return connection.execute(statement, parameters) if parameters else connection.execute(statement)
 
     def write_returning(self, statement: Executable) -> dict[str, Any] | None:
-        with self.transaction() as connection:
+        with self._single_write() as connection:
             row = connection.execute(statement).first()
         return None if row is None else dict(row._mapping)
 
