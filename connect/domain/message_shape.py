@@ -158,4 +158,3 @@ def message_json(message: dict[str, Any], account_url: str, include_flags: bool 
     stored = message.get("shape") or stored_shape(message)
     live = orjson.dumps(live_part(message, account_url, include_flags), option=orjson.OPT_SORT_KEYS)
     return orjson.Fragment(b"%s,%s" % (stored[:-1].encode(), live[1:]))
-

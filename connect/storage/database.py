@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import psycopg
 import re2
 from sqlalchemy import Connection, Engine, create_engine, event, literal, make_url, select, text
 from sqlalchemy.engine import CursorResult
@@ -125,6 +126,13 @@ def _postgresql_engine(url: str) -> Engine:
 
 
 _ANSWER = Prepared(select(literal(1).label("answer")))
+
+
+def _cursor_answer(cursor: Any, rowcount: bool) -> int | list[dict[str, Any]]:
+    if rowcount:
+        return cursor.rowcount
+    columns = [column[0] for column in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 class Database:
@@ -284,9 +292,7 @@ class Database:
         self, statement: Executable | Prepared, parameters: Mapping[str, Any] | None = None
     ) -> list[dict[str, Any]]:
         if isinstance(statement, Prepared):
-            if self.is_sqlite:
-                return self._run_prepared(statement, parameters or {})
-            statement = statement.statement
+            return self._run_prepared(statement, parameters or {})
         with self.reading() as connection:
             result = connection.execute(statement, parameters or {})
             names = tuple(result.keys())  # once, not a mapping object per row
@@ -296,41 +302,41 @@ class Database:
         self, statement: Executable | Prepared, parameters: Mapping[str, Any] | None = None
     ) -> dict[str, Any] | None:
         if isinstance(statement, Prepared):
-            if self.is_sqlite:
-                found = self._run_prepared(statement, parameters or {})
-                return found[0] if found else None
-            statement = statement.statement
+            found = self._run_prepared(statement, parameters or {})
+            return found[0] if found else None
         with self.reading() as connection:
             row = connection.execute(statement, parameters or {}).first()
         return None if row is None else dict(row._mapping)
 
     def run(self, statement: Executable | Prepared, parameters: Mapping[str, Any]) -> int:
         """One write statement, inside the current transaction or in its own; its row count."""
-        if isinstance(statement, Prepared) and self.is_sqlite:
-            # one statement outside a transaction commits by itself, waiting for the lock
-            if getattr(self._local, "depth", 0):
+        if isinstance(statement, Prepared):
+            # one statement outside a transaction commits by itself (on SQLite, once this
+            # process's turn to write came)
+            if not self.is_sqlite or getattr(self._local, "depth", 0):
                 return self._run_prepared(statement, parameters, rowcount=True)
             with self._one_writer():
                 return self._run_prepared(statement, parameters, rowcount=True)
-        if isinstance(statement, Prepared):
-            statement = statement.statement
         with self._single_write() as connection:
             return connection.execute(statement, parameters).rowcount
 
     def _run_prepared(self, prepared: Prepared, parameters: Mapping[str, Any], rowcount: bool = False):
-        """SQLite: the statement compiled once, run on this thread's driver connection (in the
-        transaction if one is open): SQLAlchemy's per-execution work costs several times what
-        SQLite takes to answer a lookup by key."""
+        """The statement compiled once, run on this thread's driver connection: in the open
+        transaction if there is one, else by itself (autocommit, on both engines)."""
         sql, values = prepared.values(self.engine, parameters)
-        try:
-            cursor = self._connection().connection.driver_connection.execute(sql, values)
-        except sqlite3.Error as error:
-            self._discard()
-            raise DBAPIError.instance(sql, None, error, sqlite3.Error) from error
-        if rowcount:
-            return cursor.rowcount
-        columns = [column[0] for column in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        if self.is_sqlite:
+            try:
+                cursor = self._connection().connection.driver_connection.execute(sql, values)
+            except sqlite3.Error as error:
+                self._discard()
+                raise DBAPIError.instance(sql, None, error, sqlite3.Error) from error
+            return _cursor_answer(cursor, rowcount)
+        with self.reading() as connection:
+            try:
+                cursor = connection.connection.driver_connection.execute(sql, values)
+            except psycopg.Error as error:
+                raise DBAPIError.instance(sql, None, error, psycopg.Error) from error
+            return _cursor_answer(cursor, rowcount)
 
     def scalar(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Any:
         with self.reading() as connection:
