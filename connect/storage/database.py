@@ -26,14 +26,13 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import psycopg
 import re2
 from sqlalchemy import Connection, Engine, create_engine, event, literal, make_url, select, text
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.sql import Executable
 
-from .statements import Prepared
+from .statements import Prepared, run_on_driver
 
 # Seconds a SQLite writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT = 30
@@ -110,29 +109,15 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 def _postgresql_engine(url: str) -> Engine:
-    # psycopg prepares a statement after its fifth run, and PostgreSQL may then keep a generic
-    # plan made while a table was small: an index window's "which of these 200 keys are known"
-    # lookup became a sequential scan of the account's messages that way, and an initial sync
-    # ran at a third of SQLite's rate. Prepared statements stay (each row of a window's
-    # inserts is parsed once), planned for their actual values.
-    return create_engine(
-        url,
-        pool_size=8,
-        max_overflow=56,
-        pool_recycle=3600,
-        execution_options=ROWCOUNT,
-        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
-    )
+    # psycopg prepares a statement after its fifth run, and PostgreSQL then keeps a generic
+    # plan: an index window's inserts are planned once, not once a row (a third of their
+    # cost). The lookups whose best plan depends on the values are never prepared (see
+    # ``Prepared``): a plan kept from when the table was small had turned "which of these
+    # 200 keys are known" into a sequential scan of the account's messages.
+    return create_engine(url, pool_size=8, max_overflow=56, pool_recycle=3600, execution_options=ROWCOUNT)
 
 
 _ANSWER = Prepared(select(literal(1).label("answer")))
-
-
-def _cursor_answer(cursor: Any, rowcount: bool) -> int | list[dict[str, Any]]:
-    if rowcount:
-        return cursor.rowcount
-    columns = [column[0] for column in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 class Database:
@@ -323,20 +308,14 @@ class Database:
     def _run_prepared(self, prepared: Prepared, parameters: Mapping[str, Any], rowcount: bool = False):
         """The statement compiled once, run on this thread's driver connection: in the open
         transaction if there is one, else by itself (autocommit, on both engines)."""
-        sql, values = prepared.values(self.engine, parameters)
         if self.is_sqlite:
             try:
-                cursor = self._connection().connection.driver_connection.execute(sql, values)
-            except sqlite3.Error as error:
+                return run_on_driver(self._connection(), prepared, parameters, rowcount)
+            except SQLAlchemyError:
                 self._discard()
-                raise DBAPIError.instance(sql, None, error, sqlite3.Error) from error
-            return _cursor_answer(cursor, rowcount)
+                raise
         with self.reading() as connection:
-            try:
-                cursor = connection.connection.driver_connection.execute(sql, values)
-            except psycopg.Error as error:
-                raise DBAPIError.instance(sql, None, error, psycopg.Error) from error
-            return _cursor_answer(cursor, rowcount)
+            return run_on_driver(connection, prepared, parameters, rowcount)
 
     def scalar(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Any:
         with self.reading() as connection:

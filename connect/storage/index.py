@@ -18,7 +18,7 @@ from .database import Database
 from .dialect import insert, insert_ignoring_conflicts
 from .mail import folder_named
 from .schema import files, folders, message_locations, messages, sources
-from .statements import execute_many
+from .statements import InList, Prepared, execute_many, run_on_driver
 from .threads import assign_threads
 from .webhooks import is_watched, record_message_events, snapshot
 
@@ -187,13 +187,17 @@ def _message_row(record: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in record.items() if name not in _NOT_COLUMNS}
 
 
+_IDS_BY_KEY = Prepared(
+    select(messages.c.dedupe_key, messages.c.id).where(
+        messages.c.account_id == bindparam("account_id"), InList(messages.c.dedupe_key, "keys")
+    ),
+    planned_each_run=True,
+)
+
+
 def _ids_by_key(connection, account_id: str, keys: list[str]) -> dict[str, str]:
-    found = connection.execute(
-        select(messages.c.dedupe_key, messages.c.id).where(
-            messages.c.account_id == account_id, messages.c.dedupe_key.in_(keys)
-        )
-    )
-    return {key: message_id for key, message_id in found}
+    found = run_on_driver(connection, _IDS_BY_KEY, {"account_id": account_id, "keys": keys})
+    return {row["dedupe_key"]: row["id"] for row in found}
 
 
 def update_flags(

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
+import psycopg
 from sqlalchemy import ColumnElement, Connection, Dialect, Engine, Text, TypeDecorator, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
@@ -25,8 +26,11 @@ class Prepared:
     each time (it cost several times what SQLite takes to answer a lookup by key). Results
     come back as the driver gives them. No expanding IN lists (``InList`` binds a list)."""
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: Executable, *, planned_each_run: bool = False) -> None:
         self.statement = statement
+        # PostgreSQL: never prepared, so planned for each run's values. A lookup of keys among
+        # an account's rows needs that: a plan kept from when the table was small scans it.
+        self.planned_each_run = planned_each_run
         # per dialect: the SQL, its positional bind names, the compiled form, and whether the
         # values can be passed as given (positional, and no bind needs a type conversion)
         self._compiled: dict[str, tuple[str, tuple[str, ...], Any, bool]] = {}
@@ -52,6 +56,28 @@ class Prepared:
         for name in convert.keys() & values.keys():
             values[name] = convert[name](values[name])
         return sql, [values[name] for name in names] if compiled.positional else values
+
+
+def run_on_driver(
+    connection: Connection, prepared: Prepared, parameters: Mapping[str, Any], rowcount: bool = False
+):
+    """``prepared`` on this connection's driver, in its transaction if one is open: its rows as
+    dicts, or with ``rowcount`` how many it changed. Driver errors are SQLAlchemy's, as from
+    ``Connection.execute``."""
+    sql, values = prepared.values(connection.engine, parameters)
+    driver = connection.connection.driver_connection
+    try:
+        if connection.dialect.name == "sqlite":
+            cursor = driver.execute(sql, values)
+        else:
+            cursor = driver.execute(sql, values, prepare=False if prepared.planned_each_run else None)
+    except (sqlite3.Error, psycopg.Error) as error:
+        base = sqlite3.Error if isinstance(error, sqlite3.Error) else psycopg.Error
+        raise DBAPIError.instance(sql, None, error, base) from error
+    if rowcount:
+        return cursor.rowcount
+    columns = [column[0] for column in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def execute_many(connection: Connection, statement: Executable, rows: list[dict[str, Any]]) -> None:

@@ -18,11 +18,10 @@ from .database import Database
 from .dialect import upsert
 from .mail import MailFilters, clauses, run
 from .schema import messages, thread_keys
-from .statements import execute_many
+from .statements import InList, Prepared, execute_many, run_on_driver
 
 MAX_KEYS = 100  # a References header longer than this is trusted for its last (nearest) ids
 MAX_KEY_LENGTH = 998  # a header line's limit: anything longer is not a Message-ID
-_CHUNK = 500
 
 
 def message_keys(record: dict[str, Any]) -> list[str]:
@@ -68,6 +67,14 @@ class _Threads:
         return {old: self.find(old) for old in self.parent}
 
 
+_THREADS_OF_KEYS = Prepared(
+    select(thread_keys.c.key, thread_keys.c.thread_id).where(
+        thread_keys.c.account_id == bindparam("account_id"), InList(thread_keys.c.key, "keys")
+    ),
+    planned_each_run=True,  # see ``Prepared``
+)
+
+
 def assign_threads(connection: Connection, account_id: str, records: list[dict[str, Any]]) -> None:
     """Set ``thread_id`` on each record new to the account (inside the index's transaction),
     joining, merging and recording threads as the keys say."""
@@ -75,14 +82,8 @@ def assign_threads(connection: Connection, account_id: str, records: list[dict[s
         return
     keys_of = [message_keys(record) for record in records]
     wanted = list(dict.fromkeys(key for keys in keys_of for key in keys))
-    known: dict[str, str] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        rows = connection.execute(
-            select(thread_keys.c.key, thread_keys.c.thread_id).where(
-                thread_keys.c.account_id == account_id, thread_keys.c.key.in_(wanted[start : start + _CHUNK])
-            )
-        )
-        known.update({row.key: row.thread_id for row in rows})
+    rows = run_on_driver(connection, _THREADS_OF_KEYS, {"account_id": account_id, "keys": wanted})
+    known = {row["key"]: row["thread_id"] for row in rows}
     threads = _Threads(known, _gmail_threads(connection, account_id, set(known.values())))
     for record, keys in zip(records, keys_of, strict=True):
         record["thread_id"] = threads.join(keys, record.get("gmail_thread_id"))
