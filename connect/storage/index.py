@@ -22,9 +22,13 @@ from .statements import InList, Prepared, execute_many, run_on_driver
 from .threads import assign_threads
 from .webhooks import is_watched, record_message_events, snapshot
 
+_FOLDERS_OF = Prepared(
+    select(folders).where(folders.c.source_id == bindparam("source_id")).order_by(folders.c.name)
+)
+
 
 def folders_of(database: Database, source_id: int) -> list[dict[str, Any]]:
-    return database.rows(select(folders).where(folders.c.source_id == source_id).order_by(folders.c.name))
+    return database.rows(_FOLDERS_OF, {"source_id": source_id})
 
 
 def folder_of(database: Database, source_id: int, name: str) -> dict[str, Any] | None:

@@ -276,24 +276,27 @@ def sync_jobs_list(database: Database) -> list[dict[str, Any]]:
     return database.rows(select(sync_jobs).order_by(sync_jobs.c.id))
 
 
+_SYNC_CONTEXT = Prepared(
+    select(
+        sources,
+        accounts.c.consumer_key,
+        oauth_providers.c.type.label("provider_type"),
+        oauth_providers.c.provider_consumer_secret,
+    )
+    .select_from(
+        sources.join(accounts, accounts.c.id == sources.c.account_id).outerjoin(
+            oauth_providers,
+            (oauth_providers.c.consumer_key == accounts.c.consumer_key)
+            & (oauth_providers.c.provider_consumer_key == sources.c.provider_consumer_key),
+        )
+    )
+    .where(sources.c.id == bindparam("source_id"))
+)
+
+
 def sync_context(database: Database, source_id: int) -> dict[str, Any] | None:
     """A source with what its sync needs: its account's client and its OAuth provider."""
-    return database.first(
-        select(
-            sources,
-            accounts.c.consumer_key,
-            oauth_providers.c.type.label("provider_type"),
-            oauth_providers.c.provider_consumer_secret,
-        )
-        .select_from(
-            sources.join(accounts, accounts.c.id == sources.c.account_id).outerjoin(
-                oauth_providers,
-                (oauth_providers.c.consumer_key == accounts.c.consumer_key)
-                & (oauth_providers.c.provider_consumer_key == sources.c.provider_consumer_key),
-            )
-        )
-        .where(sources.c.id == source_id)
-    )
+    return database.first(_SYNC_CONTEXT, {"source_id": source_id})
 
 
 def start_initial_sync_progress(database: Database, source_id: int, total: int) -> None:

@@ -28,6 +28,7 @@ from .schema import (
     sources,
 )
 from .schema import webhooks as webhooks_table
+from .statements import Prepared
 
 WEBHOOK_KIND = "webhook"
 FAILURE_KIND = "webhook_failure"
@@ -164,8 +165,12 @@ def snapshot(connection: Connection, message_ids: list[str]) -> dict[str, str]:
     return {message_id: json.dumps(message) for message_id, message in found.items()}
 
 
+_PENDING_EVENTS = Prepared(select(message_events).order_by(message_events.c.id).limit(bindparam("limit")))
+
+
 def pending_message_events(database: Database, limit: int) -> list[dict[str, Any]]:
-    return database.rows(select(message_events).order_by(message_events.c.id).limit(limit))
+    """Every sync asks, most often to hear there are none: a statement built once."""
+    return database.rows(_PENDING_EVENTS, {"limit": limit})
 
 
 _TAKE = delete(message_events).where(message_events.c.id.in_(bindparam("ids", expanding=True)))
