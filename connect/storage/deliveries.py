@@ -9,6 +9,7 @@ from sqlalchemy import select, text, update
 
 from .database import Database
 from .schema import callback_attempts, callback_events
+from .statements import Prepared
 from .webhooks import mark_webhook_failed
 
 _DUE = """
@@ -30,6 +31,8 @@ _CLAIMS = {
     specific: text(_CLAIM.format(due=_DUE, only="AND e.id = :event_id" if specific else ""))
     for specific in (False, True)
 }
+# Senders claim until they find nothing: a read says so without the claims' lock.
+_ANY_DUE = Prepared(text(f"SELECT EXISTS (SELECT 1 FROM callback_events e WHERE {_DUE}) AS due"))
 _DISPATCH = text(
     "UPDATE callback_events SET dispatched_at = :now WHERE id IN (SELECT e.id FROM callback_events e WHERE "
     + _DUE
@@ -43,6 +46,8 @@ def claim_due_callback(
 ) -> dict[str, Any] | None:
     """Lease the next due event (or event ``event_id``, if it is due and its client has none in
     flight); a specific event that can't be taken now is left for the scheduler to send again."""
+    if event_id is None and not database.first(_ANY_DUE, {"now": now})["due"]:
+        return None
     parameters = {"now": now, "until": lease_until, "event_id": event_id}
     # Two senders claiming at once must not both pass "no event of this client is in flight":
     # claims run one at a time, each reading what the one before it wrote.

@@ -163,6 +163,8 @@ _CLAIMS = {
     specific: text(_CLAIM.format(claimable=_CLAIMABLE, only="AND j.id = :job_id" if specific else ""))
     for specific in (False, True)
 }
+# Every worker pass claims until it finds nothing: a read says so without the claims' lock.
+_ANY_CLAIMABLE = Prepared(text(f"SELECT EXISTS (SELECT 1 FROM sync_jobs j WHERE {_CLAIMABLE}) AS claimable"))
 _DISPATCH = text(
     "UPDATE sync_jobs SET dispatched_at = :now WHERE id IN (SELECT j.id FROM sync_jobs j WHERE "
     + _CLAIMABLE
@@ -177,6 +179,8 @@ def claim_sync_job(
     """Take the next due job (or job ``job_id``, if it can be taken), or one whose worker's
     lease ran out or whose worker stopped beating (no heartbeat since ``alive_since``); never a
     job of a source that a live worker holds a lease on."""
+    if job_id is None and not database.first(_ANY_CLAIMABLE, {"now": now, "alive": alive_since})["claimable"]:
+        return None
     statement = _CLAIMS[job_id is not None]
     parameters = {"owner": owner, "now": now, "until": lease_until, "alive": alive_since, "job_id": job_id}
     with database.exclusive("connect-sync-claims") as connection:
