@@ -7,7 +7,6 @@ match — is spelled here per dialect.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -50,13 +49,6 @@ class MailFilters:
     offset: int = 0
 
 
-_names = itertools.count()
-
-
-def _parameter() -> str:
-    return f"p{next(_names)}"
-
-
 def _matches(database: Database, column, match: TextMatch) -> ColumnElement[bool]:
     if match.regex:
         operator = "REGEXP" if database.is_sqlite else "~*"
@@ -64,9 +56,10 @@ def _matches(database: Database, column, match: TextMatch) -> ColumnElement[bool
     return column.ilike(f"%{match.value.replace('%', '').replace('_', '')}%")
 
 
-def _address(database: Database, field_name: str, address: str) -> ColumnElement[bool]:
-    """The message has ``address`` in its ``field_name`` (from, to, cc, bcc)."""
-    name = _parameter()
+def _address(database: Database, field_name: str, address: str, role: str) -> ColumnElement[bool]:
+    """The message has ``address`` in its ``field_name`` (from, to, cc, bcc). The bind is named
+    for the filter (``role``) and field, so the same filters compile to the same statement."""
+    name = f"{role}_{field_name}"
     if database.is_sqlite:
         if field_name == "from":
             sql = f"json_extract(messages.addresses, '$.from.email') = :{name}"
@@ -122,9 +115,9 @@ def clauses(database: Database, filters: MailFilters) -> list[ColumnElement[bool
         where.append(_matches(database, messages.c.subject, filters.subject))
     for field_name, address in filters.addresses.items():
         if address:
-            where.append(_address(database, field_name, address))
+            where.append(_address(database, field_name, address, "address"))
     if filters.any_address:
-        where.append(or_(*(_address(database, name, filters.any_address) for name in ADDRESS_FIELDS)))
+        where.append(or_(*(_address(database, name, filters.any_address, "any") for name in ADDRESS_FIELDS)))
     if filters.folder:
         here = [folder_named(filters.folder)]
         if filters.seen is not None:
