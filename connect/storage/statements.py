@@ -1,6 +1,7 @@
-"""Statements run the fast way on SQLite: compiled once and handed straight to the driver,
-where SQLAlchemy would redo its per-execution work (parameter assembly, result wrapping) on
-every run. PostgreSQL runs them through SQLAlchemy as usual."""
+"""Statements run the fast way: compiled once and handed straight to the driver (sqlite3 or
+psycopg), where SQLAlchemy would redo its per-execution work (parameter assembly, result
+wrapping) on every run; and lists bound as one parameter, so a statement's SQL stays the same
+whatever the list. Many-row inserts go straight to SQLite's driver too."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ class Prepared:
 
 def run_on_driver(
     connection: Connection, prepared: Prepared, parameters: Mapping[str, Any], rowcount: bool = False
-):
+) -> Any:
     """``prepared`` on this connection's driver, in its transaction if one is open: its rows as
     dicts, or with ``rowcount`` how many it changed. Driver errors are SQLAlchemy's, as from
     ``Connection.execute``."""
