@@ -8,7 +8,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import create_app
 from connect import storage
@@ -132,6 +133,30 @@ def test_a_list_bound_as_one_parameter_finds_exactly_its_members(database_settin
         found = [row["name"] for row in database.rows(member_of, {"names": wanted})]
         assert sorted(found) == sorted(set(wanted) - {"absent"})
         assert database.rows(member_of, {"names": []}) == []
+    finally:
+        database.close()
+
+
+def test_a_failed_statement_leaves_the_next_read_write_and_transaction_working(database_setting):
+    """Reads and single writes run by themselves (autocommit on PostgreSQL): one that fails
+    must not leave the thread's connection inside a transaction or an error state."""
+    database = storage.open_database(database_setting)
+    insert_setting = Prepared(insert(settings).values(name=bindparam("name"), value=bindparam("value")))
+    try:
+        with pytest.raises(SQLAlchemyError):
+            database.rows(text("SELECT no_such_column FROM settings"))
+        with pytest.raises(SQLAlchemyError):
+            database.run(insert_setting, {"name": "x", "value": None})  # value is NOT NULL
+        assert database.run(insert_setting, {"name": "after", "value": "1"}) == 1
+        with storage.transaction(database):
+            database.run(insert_setting, {"name": "together", "value": "2"})
+            database.write(update(settings).where(settings.c.name == "after").values(value="3"))
+        with pytest.raises(SQLAlchemyError), storage.transaction(database):  # all or nothing still
+            database.run(insert_setting, {"name": "half", "value": "4"})
+            database.run(insert_setting, {"name": "x", "value": None})
+        names = ["x", "after", "together", "half"]
+        stored = database.rows(select(settings.c.name, settings.c.value).where(settings.c.name.in_(names)))
+        assert {row["name"]: row["value"] for row in stored} == {"after": "3", "together": "2"}
     finally:
         database.close()
 
