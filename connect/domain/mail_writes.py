@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from .. import storage
 from .errors import InvalidParameter, NotFound
-from .mail import Mailboxes, find_folder, find_message, with_locations_and_files
+from .mail import Mailboxes, find_folder, find_message
 from .tenant import Tenant
 from .threads import thread_message_ids
 
@@ -81,8 +81,7 @@ class MailChanges:
     def delete_thread(self, account_id: str, thread_id: str) -> None:
         """Every message of the thread, as ``delete_message`` deletes one; each folder once."""
         ids = thread_message_ids(self.tenant, account_id, thread_id)
-        found = with_locations_and_files(self.tenant, storage.messages_by_ids(self.tenant.database, ids))
-        locations = [location for message in found for location in message["locations"]]
+        locations = storage.locations_of(self.tenant.database, ids)  # no need for the messages
         self.writer.delete_message(locations)
         self._refresh_where(locations)
 
